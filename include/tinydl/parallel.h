@@ -1,0 +1,35 @@
+// parallel.h — the CPU thread count and parallel_for, over OpenMP.
+//
+// parallel_for splits [begin, end) into chunks of at least `grain` items and runs them on the
+// OpenMP threads; below one grain it runs inline on the caller, because waking threads costs
+// more than a few microseconds of work. OpenMP's idle threads are told to sleep, not spin
+// (OMP_WAIT_POLICY=passive unless the user set it), so they don't steal the core from work.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+namespace tinydl {
+
+void set_num_threads(int n);  // like torch::set_num_threads; n >= 1
+int get_num_threads();
+
+namespace detail {
+// Runs fn(chunk_begin, chunk_end) over [begin, end).
+void parallel_for_impl(int64_t begin, int64_t end, int64_t grain,
+                       const std::function<void(int64_t, int64_t)>& fn);
+}  // namespace detail
+
+// Default grain: about 32K elements of cheap elementwise work per thread.
+inline constexpr int64_t kParallelGrain = 32768;
+
+template <typename F>
+void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& fn) {
+    if (end - begin <= grain || get_num_threads() == 1) {
+        if (end > begin) fn(begin, end);
+        return;
+    }
+    detail::parallel_for_impl(begin, end, grain, fn);
+}
+
+}  // namespace tinydl

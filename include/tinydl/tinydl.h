@@ -1,0 +1,22 @@
+// tinydl.h — the umbrella header: include this one and use namespace tinydl.
+//
+//   #include <tinydl/tinydl.h>
+//   auto x = tinydl::randn({3}).requires_grad_(true);
+//   (x * x).sum().backward();            // x.grad() == 2 * x
+#pragma once
+
+#include "tinydl/autograd.h"
+#include "tinydl/cuda.h"
+#include "tinydl/device.h"
+#include "tinydl/dtype.h"
+#include "tinydl/error.h"
+#include "tinydl/factory.h"
+#include "tinydl/ops.h"
+#include "tinydl/options.h"
+#include "tinydl/parallel.h"
+#include "tinydl/random.h"
+#include "tinydl/scalar.h"
+#include "tinydl/shape.h"
+#include "tinydl/storage.h"
+#include "tinydl/tensor.h"
+#include "tinydl/version.h"

@@ -1,0 +1,74 @@
+// tensor_impl.cpp — TensorImpl construction and the geometry bookkeeping of views.
+#include "tinydl/tensor.h"
+
+#include "src/core/dispatch.h"
+
+namespace tinydl {
+
+TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, IntArrayRef sizes, IntArrayRef strides,
+                       int64_t offset, DType dtype)
+    : storage_(std::move(storage)), sizes_(sizes), strides_(strides), offset_(offset), dtype_(dtype) {
+    TINYDL_ASSERT(sizes.size() == strides.size(), "sizes ", sizes, " vs strides ", strides);
+    refresh();
+}
+
+std::shared_ptr<TensorImpl> TensorImpl::empty(IntArrayRef sizes, DType dtype, Device device) {
+    int64_t n = 1;
+    for (int64_t s : sizes) {
+        TINYDL_CHECK_SHAPE(s >= 0, "empty", "negative dimension ", s, " in shape ", sizes);
+        n *= s;
+    }
+    auto storage = std::make_shared<Storage>(static_cast<size_t>(n) * itemsize(dtype), device);
+    return std::make_shared<TensorImpl>(std::move(storage), sizes, contiguous_strides(sizes), 0, dtype);
+}
+
+void TensorImpl::set_geometry(IntArrayRef sizes, IntArrayRef strides, int64_t offset) {
+    sizes_ = DimVector(sizes);
+    strides_ = DimVector(strides);
+    offset_ = offset;
+    refresh();
+}
+
+void TensorImpl::refresh() {
+    numel_ = numel_of(sizes_);
+    // Contiguous = row-major with no gaps; size-1 dims may have any stride (as in PyTorch).
+    is_contiguous_ = true;
+    int64_t expected = 1;
+    for (size_t i = sizes_.size(); i-- > 0;) {
+        if (sizes_[i] == 1) continue;
+        if (strides_[i] != expected) {
+            is_contiguous_ = false;
+            break;
+        }
+        expected *= sizes_[i];
+    }
+    if (numel_ == 0) is_contiguous_ = true;
+}
+
+// ---- kernel views ---------------------------------------------------------------------------
+TensorView view_of(const Tensor& t) {
+    TensorView v;
+    v.data = t.data_ptr();
+    v.dtype = t.dtype();
+    v.sizes = DimVector(t.sizes());
+    v.strides = DimVector(t.strides());
+    return v;
+}
+
+TensorView broadcast_view(const Tensor& t, IntArrayRef shape) {
+    TensorView v;
+    v.data = t.data_ptr();
+    v.dtype = t.dtype();
+    v.sizes = DimVector(shape);
+    v.strides = DimVector(shape.size(), 0);
+    const int64_t lead = static_cast<int64_t>(shape.size()) - t.dim();
+    TINYDL_ASSERT(lead >= 0, "cannot broadcast ", t.sizes(), " to ", shape);
+    for (int64_t i = 0; i < t.dim(); ++i) {
+        const int64_t s = t.sizes()[i];
+        TINYDL_ASSERT(s == shape[lead + i] || s == 1, "cannot broadcast ", t.sizes(), " to ", shape);
+        v.strides[lead + i] = (s == 1 && shape[lead + i] != 1) ? 0 : t.strides()[i];
+    }
+    return v;
+}
+
+}  // namespace tinydl

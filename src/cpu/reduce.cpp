@@ -1,0 +1,148 @@
+// reduce.cpp — CPU reductions. The input is a contiguous [A, R, B] block; out[a, b] combines
+// in[a, r, b] over r. Two loop orders cover every case without a transposing copy:
+//   B == 1  ("inner"):  each output is a dot-like sweep over one contiguous row of R values;
+//   B > 1   ("outer"):  a row of B accumulators is updated from each of the R rows, which reads
+//                        memory in order and vectorises across b.
+// Float sums accumulate in double: cheap here, and it keeps big sums within float32 rounding of
+// the exact value (PyTorch uses a cascade sum for the same reason).
+#include "src/cpu/reduce.h"
+
+#include <cmath>
+#include <limits>
+#include <type_traits>
+#include <vector>
+
+#include "tinydl/parallel.h"
+
+namespace tinydl::cpu {
+
+namespace {
+
+// The accumulator type: double for floats, int64 for integers and bool.
+template <typename T> using Acc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
+
+// out[a, b] = finish(combine over r of in[a, r, b], starting from init).
+template <typename TIn, typename TOut, typename A, typename Combine>
+void reduce_arb(const TensorView& out, const TensorView& in, int64_t n_a, int64_t n_r, int64_t n_b, A init,
+                const Combine& combine) {
+    const TIn* x = in.ptr<const TIn>();
+    TOut* y = out.ptr<TOut>();
+    if (n_b == 1) {
+        parallel_for(0, n_a, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n_r, 1)), [&](int64_t begin, int64_t end) {
+            for (int64_t a = begin; a < end; ++a) {
+                A acc = init;
+                const TIn* row = x + a * n_r;
+                for (int64_t r = 0; r < n_r; ++r) acc = combine(acc, static_cast<A>(row[r]));
+                y[a] = static_cast<TOut>(acc);
+            }
+        });
+        return;
+    }
+    parallel_for(0, n_a * n_b, std::max<int64_t>(n_b, kParallelGrain / std::max<int64_t>(n_r, 1)), [&](int64_t begin, int64_t end) {
+        // Work on [begin, end) of the flattened (a, b) outputs, one a-row segment at a time.
+        std::vector<A> acc;
+        for (int64_t i = begin; i < end;) {
+            const int64_t a = i / n_b, b0 = i % n_b;
+            const int64_t b1 = std::min(n_b, b0 + (end - i));
+            acc.assign(b1 - b0, init);
+            for (int64_t r = 0; r < n_r; ++r) {
+                const TIn* row = x + (a * n_r + r) * n_b;
+                for (int64_t b = b0; b < b1; ++b) acc[b - b0] = combine(acc[b - b0], static_cast<A>(row[b]));
+            }
+            for (int64_t b = b0; b < b1; ++b) y[a * n_b + b] = static_cast<TOut>(acc[b - b0]);
+            i += b1 - b0;
+        }
+    });
+}
+
+}  // namespace
+
+void sum(const TensorView& out, const TensorView& in, int64_t A, int64_t R, int64_t B) {
+    dispatch_all(in.dtype, "sum", [&]<typename T>() {
+        dispatch_all(out.dtype, "sum", [&]<typename TO>() {
+            reduce_arb<T, TO, Acc<T>>(out, in, A, R, B, Acc<T>(0), [](Acc<T> s, Acc<T> v) { return s + v; });
+        });
+    });
+}
+
+void prod(const TensorView& out, const TensorView& in, int64_t A, int64_t R, int64_t B) {
+    dispatch_all(in.dtype, "prod", [&]<typename T>() {
+        dispatch_all(out.dtype, "prod", [&]<typename TO>() {
+            reduce_arb<T, TO, Acc<T>>(out, in, A, R, B, Acc<T>(1), [](Acc<T> s, Acc<T> v) { return s * v; });
+        });
+    });
+}
+
+// max/min propagate NaN, as PyTorch's do.
+void amax(const TensorView& out, const TensorView& in, int64_t A, int64_t R, int64_t B) {
+    dispatch_all(in.dtype, "max", [&]<typename T>() {
+        reduce_arb<T, T, T>(out, in, A, R, B, std::numeric_limits<T>::lowest(), [](T s, T v) {
+            if constexpr (std::is_floating_point_v<T>) {
+                if (v != v || s != s) return std::numeric_limits<T>::quiet_NaN();
+            }
+            return v > s ? v : s;
+        });
+    });
+}
+
+void amin(const TensorView& out, const TensorView& in, int64_t A, int64_t R, int64_t B) {
+    dispatch_all(in.dtype, "min", [&]<typename T>() {
+        reduce_arb<T, T, T>(out, in, A, R, B, std::numeric_limits<T>::max(), [](T s, T v) {
+            if constexpr (std::is_floating_point_v<T>) {
+                if (v != v || s != s) return std::numeric_limits<T>::quiet_NaN();
+            }
+            return v < s ? v : s;
+        });
+    });
+}
+
+namespace {
+// values[a, b], indices[a, b] = the best in[a, r, b] and its r; `better(v, best)` decides. The
+// first occurrence wins ties; a NaN wins over everything (and the first NaN is kept).
+template <typename T, typename Better>
+void arg_reduce(const TensorView& values, const TensorView& indices, const TensorView& in, int64_t n_a, int64_t n_r,
+                int64_t n_b, const Better& better) {
+    const T* x = in.ptr<const T>();
+    T* v = values.data ? values.ptr<T>() : nullptr;  // argmax passes no values
+    int64_t* idx = indices.ptr<int64_t>();
+    parallel_for(0, n_a * n_b, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n_r, 1)), [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+            const int64_t a = i / n_b, b = i % n_b;
+            const T* p = x + a * n_r * n_b + b;
+            T best = p[0];
+            int64_t best_r = 0;
+            for (int64_t r = 1; r < n_r; ++r) {
+                const T cur = p[r * n_b];
+                if constexpr (std::is_floating_point_v<T>) {
+                    if (best != best) break;  // NaN already chosen
+                    if (cur != cur) {
+                        best = cur;
+                        best_r = r;
+                        break;
+                    }
+                }
+                if (better(cur, best)) {
+                    best = cur;
+                    best_r = r;
+                }
+            }
+            if (v) v[i] = best;
+            idx[i] = best_r;
+        }
+    });
+}
+}  // namespace
+
+void max_with_index(const TensorView& values, const TensorView& indices, const TensorView& in, int64_t A, int64_t R, int64_t B) {
+    dispatch_all(in.dtype, "max", [&]<typename T>() {
+        arg_reduce<T>(values, indices, in, A, R, B, [](T c, T best) { return c > best; });
+    });
+}
+
+void min_with_index(const TensorView& values, const TensorView& indices, const TensorView& in, int64_t A, int64_t R, int64_t B) {
+    dispatch_all(in.dtype, "min", [&]<typename T>() {
+        arg_reduce<T>(values, indices, in, A, R, B, [](T c, T best) { return c < best; });
+    });
+}
+
+}  // namespace tinydl::cpu
