@@ -89,7 +89,7 @@ class SavedVariable {
 // A recorded op: the backward half of one forward call.
 struct Node : std::enable_shared_from_this<Node> {
     Node();
-    virtual ~Node() = default;
+    virtual ~Node();  // iterative, so that a very deep graph dies without deep recursion
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
 
@@ -159,10 +159,18 @@ struct CppNodeBase : Node {
     AutogradContext ctx;
     std::vector<int> tensor_arg_of_edge;  // which forward argument each edge belongs to
     std::string name_;
+    std::vector<DimVector> output_shapes;       // of each output, to make zero gradients
+    std::vector<TensorOptions> output_options;  // their dtype and device
     const char* name() const override { return name_.c_str(); }
+    // Replaces the gradient of an output that the loss did not reach by zeros, as PyTorch's
+    // materialize_grads does, so that backward can use every grad_outputs[k].
+    void materialize_grads(std::vector<Tensor>& grad_outputs) const;
 };
+// "CubeBackward" for struct Cube: the demangled class name without namespaces, plus "Backward".
+std::string function_node_name(const char* mangled_type_name);
 template <typename T> struct CppNode : CppNodeBase {
     std::vector<Tensor> apply(std::vector<Tensor>&& grad_outputs) override {
+        materialize_grads(grad_outputs);
         std::vector<Tensor> grads = T::backward(&ctx, grad_outputs);
         std::vector<Tensor> out;
         for (int arg : tensor_arg_of_edge) {
@@ -203,7 +211,7 @@ template <typename A> void collect_tensor(std::vector<const Tensor*>& tensors, s
 template <typename T> struct Function {
     template <typename... Args> static auto apply(Args&&... args) {
         auto node = std::make_shared<detail::CppNode<T>>();
-        node->name_ = std::string(typeid(T).name()) + "Backward";
+        node->name_ = detail::function_node_name(typeid(T).name());
         std::vector<const Tensor*> tensor_args;
         std::vector<int> positions;
         int i = 0;

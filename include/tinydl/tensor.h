@@ -275,9 +275,10 @@ class TensorImpl {
     // Autograd state; see src/autograd/engine.cpp.
     bool requires_grad_ = false;
     bool retains_grad_ = false;
-    // Set on views taken (with grad mode on) of a tensor that requires grad: an in-place op on
-    // such a view would have to rewrite its base's history, which tinydl does not do.
-    bool is_grad_view_ = false;
+    // Set on every view (slice, transpose, expand, ...). A recorded in-place op on a view would
+    // have to rewrite its base's history too (PyTorch's CopySlices), which tinydl does not do
+    // yet, so check_inplace refuses it rather than computing a wrong gradient.
+    bool is_view_ = false;
     uint32_t output_nr_ = 0;        // which output of grad_fn_ this tensor is
     std::shared_ptr<Node> grad_fn_;
     std::weak_ptr<Node> grad_accumulator_;  // a leaf's AccumulateGrad node, while alive

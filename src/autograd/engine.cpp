@@ -215,7 +215,7 @@ Tensor Tensor::detach() const {
 }
 
 Tensor& Tensor::detach_() {
-    TINYDL_CHECK(!impl_->is_grad_view_, "detach_", "cannot detach a view in place; use detach()");
+    TINYDL_CHECK(!(impl_->is_view_ && impl_->grad_fn_), "detach_", "cannot detach a view in place; use detach()");
     impl_->grad_fn_ = nullptr;
     impl_->requires_grad_ = false;
     impl_->output_nr_ = 0;

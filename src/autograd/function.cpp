@@ -1,5 +1,13 @@
 // function.cpp — user-defined differentiable functions (Function<T> in autograd.h).
+#include <cstdlib>
+#include <memory>
+
+#if defined(__GNUG__)
+#include <cxxabi.h>  // abi::__cxa_demangle, for readable node names
+#endif
+
 #include "src/autograd/record.h"
+#include "tinydl/factory.h"
 
 namespace tinydl {
 
@@ -22,6 +30,33 @@ void AutogradContext::finalize(Node* node, const std::vector<Tensor>& outputs) {
 }
 
 namespace detail {
+
+std::string function_node_name(const char* mangled_type_name) {
+    std::string name = mangled_type_name;
+#if defined(__GNUG__)
+    int status = 0;
+    std::unique_ptr<char, void (*)(void*)> demangled(abi::__cxa_demangle(mangled_type_name, nullptr, nullptr, &status),
+                                                     std::free);
+    if (status == 0 && demangled) name = demangled.get();
+#endif
+    // Keep the class name: drop the namespaces ("tinydl::(anonymous namespace)::Cube"), but not
+    // the ones inside template arguments.
+    size_t start = 0;
+    int depth = 0;
+    for (size_t i = 0; i + 1 < name.size(); ++i) {
+        const char c = name[i];
+        if (c == '<' || c == '(') ++depth;
+        else if (c == '>' || c == ')') --depth;
+        else if (depth == 0 && c == ':' && name[i + 1] == ':') start = ++i + 1;
+    }
+    return name.substr(start) + "Backward";
+}
+
+void CppNodeBase::materialize_grads(std::vector<Tensor>& grad_outputs) const {
+    for (size_t k = 0; k < grad_outputs.size() && k < output_shapes.size(); ++k)
+        if (!grad_outputs[k].defined()) grad_outputs[k] = zeros(output_shapes[k], output_options[k]);
+}
+
 void wire_function(const std::shared_ptr<CppNodeBase>& node, const std::vector<const Tensor*>& tensor_args,
                    const std::vector<int>& arg_positions, std::vector<Tensor>& outputs) {
     bool record = GradMode::is_enabled();
@@ -43,6 +78,10 @@ void wire_function(const std::shared_ptr<CppNodeBase>& node, const std::vector<c
         node->tensor_arg_of_edge.push_back(arg_positions[i]);
     }
     node->num_outputs = static_cast<uint32_t>(outputs.size());
+    for (const Tensor& out : outputs) {
+        node->output_shapes.push_back(out.defined() ? DimVector(out.sizes()) : DimVector());
+        node->output_options.push_back(out.defined() ? out.options() : TensorOptions());
+    }
     for (size_t k = 0; k < outputs.size(); ++k) {
         if (outputs[k].defined() && outputs[k].is_floating_point())
             autograd::set_history(outputs[k], node, static_cast<uint32_t>(k));

@@ -108,6 +108,9 @@ GradcheckResult gradgradcheck(const std::function<Tensor(const std::vector<Tenso
     Tensor v = randn(out.sizes(), kFloat64);
     set_rng_state(rng_state);
     auto first_order = [&](const std::vector<Tensor>& xs) {
+        // gradcheck evaluates this under NoGradGuard for its finite differences, but the inner
+        // grad() needs a graph to differentiate.
+        EnableGradGuard enable_grad;
         std::vector<Tensor> diff;
         for (const Tensor& t : xs)
             if (t.requires_grad()) diff.push_back(t);

@@ -18,6 +18,29 @@ void GradMode::set_enabled(bool enabled) { grad_mode_enabled = enabled; }
 // ---- Node ----------------------------------------------------------------------------------
 Node::Node() : sequence_nr(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
 
+// Note [Deep graphs]: a node owns the nodes of its inputs through next_edges, so releasing the
+// last handle to a chain of N ops would destroy node N inside node N-1's destructor inside ...,
+// N frames deep: a 200k-op chain overflows an 8 MB stack. Instead, each destructor takes the
+// input nodes that would die with it (the edge holds their last reference) and destroys them
+// in a loop, after first emptying their own edges the same way (PyTorch's deleteNode).
+// By the time this body runs, the subclass's saved tensors are gone, so they hold no extra
+// references to the input nodes.
+Node::~Node() {
+    std::vector<std::shared_ptr<Node>> dying;
+    auto take_edges = [&dying](std::vector<Edge>& edges) {
+        for (Edge& e : edges)
+            if (e.node && e.node.use_count() == 1) dying.push_back(std::move(e.node));
+        edges.clear();
+    };
+    take_edges(next_edges);
+    while (!dying.empty()) {
+        std::shared_ptr<Node> node = std::move(dying.back());
+        dying.pop_back();
+        take_edges(node->next_edges);
+        // `node` is destroyed here, with no edges left to recurse into.
+    }
+}
+
 void Node::release_saved() {
     for (SavedVariable* s : saved_) s->release();
 }
@@ -29,7 +52,9 @@ void SavedVariable::save(const Tensor& t, bool is_output) {
     if (!t.defined()) return;
     version_ = t._version();
     is_output_ = is_output;
-    requires_grad_ = t.requires_grad();
+    // An output is saved by the node that produces it, so it requires grad even when the op
+    // saves it before set_history() has marked it.
+    requires_grad_ = is_output || t.requires_grad();
     output_nr_ = t.output_nr();
     // See Note [Saving outputs] in autograd.h: an output is kept without its grad_fn.
     data_ = is_output ? t.detach() : t;
@@ -115,9 +140,10 @@ void check_inplace(const Tensor& self, const char* op) {
     TINYDL_CHECK(!(self.is_leaf() && self.requires_grad()), op,
                  "a leaf tensor that requires grad (shape ", self.sizes(),
                  ") is being used in an in-place operation; do it under NoGradGuard (as optimizers do) or on a clone()");
-    TINYDL_CHECK(!self.impl()->is_grad_view_, op,
-                 "in-place operation on a view (shape ", self.sizes(),
-                 ") of a tensor that requires grad is not supported; apply the op out of place, or to the base tensor");
+    TINYDL_CHECK(!self.impl()->is_view_, op,
+                 "an in-place operation on a view (shape ", self.sizes(),
+                 ") is not supported yet when an input requires grad (the base's history would have to "
+                 "change too); apply the op out of place (with where() or cat(), say) or to the base tensor");
 }
 
 }  // namespace autograd

@@ -117,3 +117,9 @@ using ReduceKernel = void (*)(const TensorView& out, const TensorView& in, int64
 using ArgReduceKernel = void (*)(const TensorView& values, const TensorView& indices, const TensorView& in,
                                  int64_t A, int64_t R, int64_t B);
 }  // namespace tinydl
+
+namespace tinydl {
+// softmax / log_softmax along the middle of a contiguous [A, R, B] block: out has in's shape,
+// and each (a, b) column in[a, 0..R-1, b] is normalised on its own (src/ops/softmax.cpp).
+using SoftmaxKernel = void (*)(const TensorView& out, const TensorView& in, int64_t A, int64_t R, int64_t B);
+}  // namespace tinydl

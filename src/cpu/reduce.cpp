@@ -7,6 +7,7 @@
 // the exact value (PyTorch uses a cascade sum for the same reason).
 #include "src/cpu/reduce.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
@@ -38,7 +39,10 @@ void reduce_arb(const TensorView& out, const TensorView& in, int64_t n_a, int64_
         });
         return;
     }
-    parallel_for(0, n_a * n_b, std::max<int64_t>(n_b, kParallelGrain / std::max<int64_t>(n_r, 1)), [&](int64_t begin, int64_t end) {
+    // A chunk may start or end inside an a-row, so [N, D] summed over dim 0 (A = 1) still splits
+    // across threads; 16 outputs at least keep each segment long enough to vectorise.
+    const int64_t grain = std::max<int64_t>(16, kParallelGrain / std::max<int64_t>(n_r, 1));
+    parallel_for(0, n_a * n_b, grain, [&](int64_t begin, int64_t end) {
         // Work on [begin, end) of the flattened (a, b) outputs, one a-row segment at a time.
         std::vector<A> acc;
         for (int64_t i = begin; i < end;) {
@@ -73,10 +77,24 @@ void prod(const TensorView& out, const TensorView& in, int64_t A, int64_t R, int
     });
 }
 
+// The identity of max: -inf for floats (not lowest(), or a row of -inf would come out as
+// -FLT_MAX), the smallest value for integers. An empty row gives it back; the ops that must not
+// reduce an empty dim (max, argmax) refuse before calling the kernel.
+namespace {
+template <typename T> constexpr T lowest_or_neg_inf() {
+    if constexpr (std::numeric_limits<T>::has_infinity) return -std::numeric_limits<T>::infinity();
+    else return std::numeric_limits<T>::lowest();
+}
+template <typename T> constexpr T highest_or_inf() {
+    if constexpr (std::numeric_limits<T>::has_infinity) return std::numeric_limits<T>::infinity();
+    else return std::numeric_limits<T>::max();
+}
+}  // namespace
+
 // max/min propagate NaN, as PyTorch's do.
 void amax(const TensorView& out, const TensorView& in, int64_t A, int64_t R, int64_t B) {
     dispatch_all(in.dtype, "max", [&]<typename T>() {
-        reduce_arb<T, T, T>(out, in, A, R, B, std::numeric_limits<T>::lowest(), [](T s, T v) {
+        reduce_arb<T, T, T>(out, in, A, R, B, lowest_or_neg_inf<T>(), [](T s, T v) {
             if constexpr (std::is_floating_point_v<T>) {
                 if (v != v || s != s) return std::numeric_limits<T>::quiet_NaN();
             }
@@ -87,7 +105,7 @@ void amax(const TensorView& out, const TensorView& in, int64_t A, int64_t R, int
 
 void amin(const TensorView& out, const TensorView& in, int64_t A, int64_t R, int64_t B) {
     dispatch_all(in.dtype, "min", [&]<typename T>() {
-        reduce_arb<T, T, T>(out, in, A, R, B, std::numeric_limits<T>::max(), [](T s, T v) {
+        reduce_arb<T, T, T>(out, in, A, R, B, highest_or_inf<T>(), [](T s, T v) {
             if constexpr (std::is_floating_point_v<T>) {
                 if (v != v || s != s) return std::numeric_limits<T>::quiet_NaN();
             }
@@ -97,37 +115,61 @@ void amin(const TensorView& out, const TensorView& in, int64_t A, int64_t R, int
 }
 
 namespace {
-// values[a, b], indices[a, b] = the best in[a, r, b] and its r; `better(v, best)` decides. The
-// first occurrence wins ties; a NaN wins over everything (and the first NaN is kept).
+// Whether `cur` replaces `best` (at a later r): a NaN wins over everything and the first NaN is
+// kept; otherwise only a strictly better value wins, so the first occurrence wins ties.
+template <typename T, typename Better> inline bool replaces(T cur, T best, const Better& better) {
+    if constexpr (std::is_floating_point_v<T>) {
+        if (best != best) return false;
+        if (cur != cur) return true;
+    }
+    return better(cur, best);
+}
+
+// values[a, b], indices[a, b] = the best in[a, r, b] and its r; `better(v, best)` decides.
+// Same two loop orders as reduce_arb; R >= 1 (the ops refuse empty reductions).
 template <typename T, typename Better>
 void arg_reduce(const TensorView& values, const TensorView& indices, const TensorView& in, int64_t n_a, int64_t n_r,
                 int64_t n_b, const Better& better) {
     const T* x = in.ptr<const T>();
     T* v = values.data ? values.ptr<T>() : nullptr;  // argmax passes no values
     int64_t* idx = indices.ptr<int64_t>();
-    parallel_for(0, n_a * n_b, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n_r, 1)), [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) {
-            const int64_t a = i / n_b, b = i % n_b;
-            const T* p = x + a * n_r * n_b + b;
-            T best = p[0];
-            int64_t best_r = 0;
-            for (int64_t r = 1; r < n_r; ++r) {
-                const T cur = p[r * n_b];
-                if constexpr (std::is_floating_point_v<T>) {
-                    if (best != best) break;  // NaN already chosen
-                    if (cur != cur) {
-                        best = cur;
+    if (n_b == 1) {
+        parallel_for(0, n_a, std::max<int64_t>(1, kParallelGrain / n_r), [&](int64_t begin, int64_t end) {
+            for (int64_t a = begin; a < end; ++a) {
+                const T* row = x + a * n_r;
+                T best = row[0];
+                int64_t best_r = 0;
+                for (int64_t r = 1; r < n_r; ++r)
+                    if (replaces(row[r], best, better)) {
+                        best = row[r];
                         best_r = r;
-                        break;
                     }
-                }
-                if (better(cur, best)) {
-                    best = cur;
-                    best_r = r;
-                }
+                if (v) v[a] = best;
+                idx[a] = best_r;
             }
-            if (v) v[i] = best;
-            idx[i] = best_r;
+        });
+        return;
+    }
+    // B > 1: a segment [b0, b1) of one a-row keeps its running best in the output arrays
+    // themselves, updated row by row in memory order.
+    const int64_t grain = std::max<int64_t>(16, kParallelGrain / n_r);
+    parallel_for(0, n_a * n_b, grain, [&](int64_t begin, int64_t end) {
+        std::vector<T> best;
+        for (int64_t i = begin; i < end;) {
+            const int64_t a = i / n_b, b0 = i % n_b;
+            const int64_t n = std::min(n_b, b0 + (end - i)) - b0;
+            const T* xa = x + a * n_r * n_b + b0;  // xa[r * n_b + j]: column b0 + j, row r
+            int64_t* ia = idx + a * n_b + b0;
+            best.assign(xa, xa + n);
+            std::fill(ia, ia + n, int64_t{0});
+            for (int64_t r = 1; r < n_r; ++r)
+                for (int64_t j = 0; j < n; ++j)
+                    if (replaces<T>(xa[r * n_b + j], best[j], better)) {  // <T>: vector<bool> proxies
+                        best[j] = xa[r * n_b + j];
+                        ia[j] = r;
+                    }
+            if (v) std::copy(best.begin(), best.end(), v + a * n_b + b0);
+            i += n;
         }
     });
 }

@@ -42,7 +42,7 @@ DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op) {
     for (size_t i = 0; i < n; ++i) {
         const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
         const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
-        TINYDL_CHECK_SHAPE(da == db || da == 1 || db == 1, op, "the size of tensor a (", da,
+        TINYDL_CHECK_SHAPE(da == db || da == 1 || db == 1, op, "The size of tensor a (", da,
                            ") must match the size of tensor b (", db, ") at non-singleton dimension ", i,
                            ": shapes ", a, " and ", b, " do not broadcast");
         out[i] = da == 1 ? db : da;
@@ -74,6 +74,25 @@ DType result_type(const Tensor& a, Scalar b) {
 }
 
 namespace {
+
+// result_type after checking the operands, so that an undefined one is reported under the name
+// of the op the user called rather than "result_type".
+DType promoted(const char* op, const Tensor& a, const Tensor& b) {
+    detail::check_defined(op, a);
+    detail::check_defined(op, b, "other");
+    return result_type(a, b);
+}
+DType promoted(const char* op, const Tensor& a, Scalar b) {
+    detail::check_defined(op, a);
+    return result_type(a, b);
+}
+
+// PyTorch refuses a fractional alpha for an integer result instead of silently promoting it.
+void check_alpha(const char* op, const Tensor& a, const Tensor& b, Scalar alpha) {
+    TINYDL_CHECK_TYPE(!alpha.is_floating() || is_floating(promoted(op, a, b)), op,
+                      "For integral input tensors, argument alpha must not be a floating point number (alpha ",
+                      alpha, ")");
+}
 
 // A number as a 0-dim tensor of the dtype it should compute in, next to `like`.
 Tensor wrap(Scalar s, const Tensor& like, DType dtype) {
@@ -194,8 +213,9 @@ template <typename N> std::shared_ptr<N> record_binary(const Tensor& a, const Te
 
 // ---- arithmetic -------------------------------------------------------------------------------------
 Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
+    check_alpha("add", a, b, alpha);
     if (alpha.to_double() != 1.0) return add(a, mul(b, alpha));
-    const DType t = result_type(a, b);
+    const DType t = promoted("add", a, b);
     Tensor out = binary_forward(add_kernels, a, b, t, t);
     if (autograd::should_record(a, b)) {
         auto node = record_binary<AddBackward>(a, b);
@@ -210,8 +230,9 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
     detail::check_defined("sub", b, "other");
     TINYDL_CHECK_TYPE(!(a.dtype() == kBool && b.dtype() == kBool), "sub",
                       "subtraction of two bool tensors is not supported; use logical_xor() or ne()");
+    check_alpha("sub", a, b, alpha);
     if (alpha.to_double() != 1.0) return sub(a, mul(b, alpha));
-    const DType t = result_type(a, b);
+    const DType t = promoted("sub", a, b);
     Tensor out = binary_forward(sub_kernels, a, b, t, t);
     if (autograd::should_record(a, b)) {
         auto node = record_binary<SubBackward>(a, b);
@@ -222,7 +243,7 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
-    const DType t = result_type(a, b);
+    const DType t = promoted("mul", a, b);
     Tensor out = binary_forward(mul_kernels, a, b, t, t);
     if (autograd::should_record(a, b)) {
         auto node = record_binary<MulBackward>(a, b);
@@ -234,7 +255,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
-    const DType t = detail::floating_result(result_type(a, b));  // true division
+    const DType t = detail::floating_result(promoted("div", a, b));  // true division
     Tensor out = binary_forward(div_kernels, a, b, t, t);
     if (autograd::should_record(a, b)) {
         auto node = record_binary<DivBackward>(a, b);
@@ -246,7 +267,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor pow(const Tensor& a, const Tensor& b) {
-    const DType t = result_type(a, b);
+    const DType t = promoted("pow", a, b);
     TINYDL_CHECK_TYPE(t != kBool, "pow", "bool tensors are not supported");
     Tensor out = binary_forward(pow_kernels, a, b, t, t);
     if (autograd::should_record(a, b)) {
@@ -260,7 +281,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
 }
 
 static Tensor max_min(const Tensor& a, const Tensor& b, bool is_max) {
-    const DType t = result_type(a, b);
+    const DType t = promoted(is_max ? "maximum" : "minimum", a, b);
     Tensor out = binary_forward(is_max ? maximum_kernels : minimum_kernels, a, b, t, t);
     if (autograd::should_record(a, b)) {
         auto node = record_binary<MaxMinBackward>(a, b);
@@ -276,25 +297,26 @@ Tensor minimum(const Tensor& a, const Tensor& b) { return max_min(a, b, false); 
 
 // Scalar forms: the number becomes a 0-dim tensor of the result dtype (PyTorch's "wrapped
 // number"), which never requires grad.
-Tensor add(const Tensor& a, Scalar b, Scalar alpha) { return add(a, wrap(b, a, result_type(a, b)), alpha); }
-Tensor sub(const Tensor& a, Scalar b, Scalar alpha) { return sub(a, wrap(b, a, result_type(a, b)), alpha); }
-Tensor rsub(const Tensor& a, Scalar b) { return sub(wrap(b, a, result_type(a, b)), a); }
-Tensor mul(const Tensor& a, Scalar b) { return mul(a, wrap(b, a, result_type(a, b))); }
-Tensor div(const Tensor& a, Scalar b) { return div(a, wrap(b, a, result_type(a, b))); }
-Tensor div(Scalar a, const Tensor& b) { return div(wrap(a, b, result_type(b, a)), b); }
+Tensor add(const Tensor& a, Scalar b, Scalar alpha) { return add(a, wrap(b, a, promoted("add", a, b)), alpha); }
+Tensor sub(const Tensor& a, Scalar b, Scalar alpha) { return sub(a, wrap(b, a, promoted("sub", a, b)), alpha); }
+Tensor rsub(const Tensor& a, Scalar b) { return sub(wrap(b, a, promoted("sub", a, b)), a); }
+Tensor mul(const Tensor& a, Scalar b) { return mul(a, wrap(b, a, promoted("mul", a, b))); }
+Tensor div(const Tensor& a, Scalar b) { return div(a, wrap(b, a, promoted("div", a, b))); }
+Tensor div(Scalar a, const Tensor& b) { return div(wrap(a, b, promoted("div", b, a)), b); }
 Tensor pow(const Tensor& a, Scalar b) {
+    detail::check_defined("pow", a);
     TINYDL_CHECK(!(is_integral(a.dtype()) && b.is_integral() && b.to_int() < 0), "pow",
                  "integers to negative integer powers are not allowed (exponent ", b, ")");
-    return pow(a, wrap(b, a, result_type(a, b)));
+    return pow(a, wrap(b, a, promoted("pow", a, b)));
 }
-Tensor pow(Scalar a, const Tensor& b) { return pow(wrap(a, b, result_type(b, a)), b); }
+Tensor pow(Scalar a, const Tensor& b) { return pow(wrap(a, b, promoted("pow", b, a)), b); }
 
 // ---- comparisons and logic (no gradient) ---------------------------------------------------------
 #define TINYDL_COMPARISON(NAME)                                                                      \
     Tensor NAME(const Tensor& a, const Tensor& b) {                                                  \
-        return binary_forward(NAME##_kernels, a, b, result_type(a, b), kBool);                       \
+        return binary_forward(NAME##_kernels, a, b, promoted(#NAME, a, b), kBool);                       \
     }                                                                                                \
-    Tensor NAME(const Tensor& a, Scalar b) { return NAME(a, wrap(b, a, result_type(a, b))); }
+    Tensor NAME(const Tensor& a, Scalar b) { return NAME(a, wrap(b, a, promoted(#NAME, a, b))); }
 TINYDL_COMPARISON(eq)
 TINYDL_COMPARISON(ne)
 TINYDL_COMPARISON(lt)
@@ -303,9 +325,9 @@ TINYDL_COMPARISON(gt)
 TINYDL_COMPARISON(ge)
 #undef TINYDL_COMPARISON
 
-Tensor logical_and(const Tensor& a, const Tensor& b) { return binary_forward(logical_and_kernels, a, b, result_type(a, b), kBool); }
-Tensor logical_or(const Tensor& a, const Tensor& b) { return binary_forward(logical_or_kernels, a, b, result_type(a, b), kBool); }
-Tensor logical_xor(const Tensor& a, const Tensor& b) { return binary_forward(logical_xor_kernels, a, b, result_type(a, b), kBool); }
+Tensor logical_and(const Tensor& a, const Tensor& b) { return binary_forward(logical_and_kernels, a, b, promoted("logical_and", a, b), kBool); }
+Tensor logical_or(const Tensor& a, const Tensor& b) { return binary_forward(logical_or_kernels, a, b, promoted("logical_or", a, b), kBool); }
+Tensor logical_xor(const Tensor& a, const Tensor& b) { return binary_forward(logical_xor_kernels, a, b, promoted("logical_xor", a, b), kBool); }
 
 // ---- where ---------------------------------------------------------------------------------------------
 namespace {
@@ -328,7 +350,7 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     TINYDL_CHECK_TYPE(cond.dtype() == kBool, "where", "the condition must be a bool tensor, got ", cond.dtype());
     detail::check_same_device("where", cond, a, b);
     const DimVector shape = broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes(), "where"), b.sizes(), "where");
-    const DType t = result_type(a, b);
+    const DType t = promoted("where", a, b);
     const Tensor ac = detail::to_raw(a, t), bc = detail::to_raw(b, t);
     Tensor out = detail::empty_raw(shape, t, a.device());
     if (out.numel() > 0)
@@ -341,8 +363,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     }
     return out;
 }
-Tensor where(const Tensor& cond, const Tensor& a, Scalar b) { return where(cond, a, wrap(b, a, result_type(a, b))); }
-Tensor where(const Tensor& cond, Scalar a, const Tensor& b) { return where(cond, wrap(a, b, result_type(b, a)), b); }
+Tensor where(const Tensor& cond, const Tensor& a, Scalar b) { return where(cond, a, wrap(b, a, promoted("where", a, b))); }
+Tensor where(const Tensor& cond, Scalar a, const Tensor& b) { return where(cond, wrap(a, b, promoted("where", b, a)), b); }
 
 // ---- in-place forms --------------------------------------------------------------------------------------
 namespace {
@@ -379,35 +401,38 @@ Tensor& inplace(Tensor& self, const Tensor& other, const char* op, const KernelT
 
 Tensor& Tensor::add_(const Tensor& other, Scalar alpha) {
     if (alpha.to_double() != 1.0) return add_(tinydl::mul(other, alpha));
-    return inplace(*this, other, "add_", add_kernels, result_type(*this, other),
+    return inplace(*this, other, "add_", add_kernels, promoted("add_", *this, other),
                    [](const Tensor& a, const Tensor& b) { return tinydl::add(a, b); });
 }
 Tensor& Tensor::sub_(const Tensor& other, Scalar alpha) {
     if (alpha.to_double() != 1.0) return sub_(tinydl::mul(other, alpha));
-    return inplace(*this, other, "sub_", sub_kernels, result_type(*this, other),
+    return inplace(*this, other, "sub_", sub_kernels, promoted("sub_", *this, other),
                    [](const Tensor& a, const Tensor& b) { return tinydl::sub(a, b); });
 }
 Tensor& Tensor::mul_(const Tensor& other) {
-    return inplace(*this, other, "mul_", mul_kernels, result_type(*this, other),
+    return inplace(*this, other, "mul_", mul_kernels, promoted("mul_", *this, other),
                    [](const Tensor& a, const Tensor& b) { return tinydl::mul(a, b); });
 }
 Tensor& Tensor::div_(const Tensor& other) {
-    return inplace(*this, other, "div_", div_kernels, detail::floating_result(result_type(*this, other)),
+    return inplace(*this, other, "div_", div_kernels, detail::floating_result(promoted("div_", *this, other)),
                    [](const Tensor& a, const Tensor& b) { return tinydl::div(a, b); });
 }
 Tensor& Tensor::add_(Scalar other, Scalar alpha) {
-    return add_(wrap(other, *this, result_type(*this, other)), alpha);
+    return add_(wrap(other, *this, promoted("add_", *this, other)), alpha);
 }
 Tensor& Tensor::sub_(Scalar other, Scalar alpha) {
-    return sub_(wrap(other, *this, result_type(*this, other)), alpha);
+    return sub_(wrap(other, *this, promoted("sub_", *this, other)), alpha);
 }
-Tensor& Tensor::mul_(Scalar other) { return mul_(wrap(other, *this, result_type(*this, other))); }
+Tensor& Tensor::mul_(Scalar other) { return mul_(wrap(other, *this, promoted("mul_", *this, other))); }
 Tensor& Tensor::div_(Scalar other) {
-    return div_(wrap(other, *this, detail::floating_result(result_type(*this, other))));
+    return div_(wrap(other, *this, detail::floating_result(promoted("div_", *this, other))));
 }
 Tensor& Tensor::pow_(Scalar exponent) {
-    return inplace(*this, wrap(exponent, *this, result_type(*this, exponent)), "pow_", pow_kernels,
-                   result_type(*this, exponent), [](const Tensor& a, const Tensor& b) { return tinydl::pow(a, b); });
+    detail::check_defined("pow_", *this);
+    TINYDL_CHECK(!(is_integral(dtype()) && exponent.is_integral() && exponent.to_int() < 0), "pow_",
+                 "integers to negative integer powers are not allowed (exponent ", exponent, ")");
+    return inplace(*this, wrap(exponent, *this, promoted("pow_", *this, exponent)), "pow_", pow_kernels,
+                   promoted("pow_", *this, exponent), [](const Tensor& a, const Tensor& b) { return tinydl::pow(a, b); });
 }
 
 // ---- methods and operators ----------------------------------------------------------------------------------

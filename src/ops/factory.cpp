@@ -66,8 +66,9 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
     TINYDL_CHECK(steps >= 0, "linspace", "number of steps must be non-negative, got ", steps);
     const double delta = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
     return make_on_cpu({steps}, options, "linspace", [&]<typename T>(T* p, int64_t n) {
-        // Fill from both ends, as PyTorch does, so that the last value is exactly `end`.
-        const int64_t half = n / 2;
+        // Fill from both ends, as PyTorch does, so that the last value is exactly `end`
+        // (a single step gives `start`, as torch.linspace(0, 1, 1) == [0]).
+        const int64_t half = n == 1 ? 1 : n / 2;
         for (int64_t i = 0; i < n; ++i)
             p[i] = static_cast<T>(i < half ? start + delta * static_cast<double>(i) : end - delta * static_cast<double>(n - 1 - i));
     });

@@ -14,15 +14,13 @@ namespace tinydl {
 
 namespace {
 
-// A view of x with grad_fn `node` (when recording). Views of tensors that require grad are
-// flagged so that an in-place op on them is refused (check_inplace).
+// A view of x with grad_fn `node` (when recording). Views are flagged so that a recorded
+// in-place op on them is refused (see check_inplace).
 template <typename N>
 Tensor view_op(const Tensor& x, IntArrayRef sizes, IntArrayRef strides, int64_t offset, std::shared_ptr<N> node) {
     Tensor out = detail::make_view(x, sizes, strides, offset);
-    if (node) {
-        autograd::set_history(out, std::move(node));
-        out.impl()->is_grad_view_ = true;
-    }
+    out.impl()->is_view_ = true;
+    if (node) autograd::set_history(out, std::move(node));
     return out;
 }
 

@@ -157,8 +157,8 @@ Tensor unary_op(const KernelTable<K>& kernels, const Tensor& x, DType t, Save sa
     return out;
 }
 
-DType floating(const Tensor& x) {
-    detail::check_defined("unary op", x);
+DType floating(const char* op, const Tensor& x) {
+    detail::check_defined(op, x);
     return detail::floating_result(x.dtype());
 }
 
@@ -172,34 +172,41 @@ DType numeric(const char* op, const Tensor& x) {
 
 Tensor neg(const Tensor& x) { return unary_op<NegBackward>(neg_kernels, x, numeric("neg", x), Save::Nothing); }
 Tensor abs(const Tensor& x) { return unary_op<AbsBackward>(abs_kernels, x, numeric("abs", x), Save::Input); }
-Tensor exp(const Tensor& x) { return unary_op<ExpBackward>(exp_kernels, x, floating(x), Save::Output); }
-Tensor log(const Tensor& x) { return unary_op<LogBackward>(log_kernels, x, floating(x), Save::Input); }
-Tensor log1p(const Tensor& x) { return unary_op<Log1pBackward>(log1p_kernels, x, floating(x), Save::Input); }
-Tensor sqrt(const Tensor& x) { return unary_op<SqrtBackward>(sqrt_kernels, x, floating(x), Save::Output); }
-Tensor rsqrt(const Tensor& x) { return unary_op<RsqrtBackward>(rsqrt_kernels, x, floating(x), Save::Output); }
-Tensor sin(const Tensor& x) { return unary_op<SinBackward>(sin_kernels, x, floating(x), Save::Input); }
-Tensor cos(const Tensor& x) { return unary_op<CosBackward>(cos_kernels, x, floating(x), Save::Input); }
-Tensor tanh(const Tensor& x) { return unary_op<TanhBackward>(tanh_kernels, x, floating(x), Save::Output); }
-Tensor erf(const Tensor& x) { return unary_op<ErfBackward>(erf_kernels, x, floating(x), Save::Input); }
-Tensor sigmoid(const Tensor& x) { return unary_op<SigmoidBackward>(sigmoid_kernels, x, floating(x), Save::Output); }
+Tensor exp(const Tensor& x) { return unary_op<ExpBackward>(exp_kernels, x, floating("exp", x), Save::Output); }
+Tensor log(const Tensor& x) { return unary_op<LogBackward>(log_kernels, x, floating("log", x), Save::Input); }
+Tensor log1p(const Tensor& x) { return unary_op<Log1pBackward>(log1p_kernels, x, floating("log1p", x), Save::Input); }
+Tensor sqrt(const Tensor& x) { return unary_op<SqrtBackward>(sqrt_kernels, x, floating("sqrt", x), Save::Output); }
+Tensor rsqrt(const Tensor& x) { return unary_op<RsqrtBackward>(rsqrt_kernels, x, floating("rsqrt", x), Save::Output); }
+Tensor sin(const Tensor& x) { return unary_op<SinBackward>(sin_kernels, x, floating("sin", x), Save::Input); }
+Tensor cos(const Tensor& x) { return unary_op<CosBackward>(cos_kernels, x, floating("cos", x), Save::Input); }
+Tensor tanh(const Tensor& x) { return unary_op<TanhBackward>(tanh_kernels, x, floating("tanh", x), Save::Output); }
+Tensor erf(const Tensor& x) { return unary_op<ErfBackward>(erf_kernels, x, floating("erf", x), Save::Input); }
+Tensor sigmoid(const Tensor& x) { return unary_op<SigmoidBackward>(sigmoid_kernels, x, floating("sigmoid", x), Save::Output); }
 Tensor relu(const Tensor& x) { return unary_op<ReluBackward>(relu_kernels, x, numeric("relu", x), Save::Output); }
-Tensor silu(const Tensor& x) { return unary_op<SiluBackward>(silu_kernels, x, floating(x), Save::Input); }
-Tensor sign(const Tensor& x) { return unary_op<ZeroBackward>(sign_kernels, x, x.dtype(), Save::Nothing); }
+Tensor silu(const Tensor& x) { return unary_op<SiluBackward>(silu_kernels, x, floating("silu", x), Save::Input); }
+// The dtype is read before unary_forward's check, so these check for an undefined input first.
+Tensor sign(const Tensor& x) {
+    detail::check_defined("sign", x);
+    return unary_op<ZeroBackward>(sign_kernels, x, x.dtype(), Save::Nothing);
+}
 Tensor floor(const Tensor& x) {
+    detail::check_defined("floor", x);
     if (is_integral(x.dtype(), true)) return x.clone();  // already whole numbers
     return unary_op<ZeroBackward>(floor_kernels, x, x.dtype(), Save::Nothing);
 }
 Tensor ceil(const Tensor& x) {
+    detail::check_defined("ceil", x);
     if (is_integral(x.dtype(), true)) return x.clone();
     return unary_op<ZeroBackward>(ceil_kernels, x, x.dtype(), Save::Nothing);
 }
 Tensor round(const Tensor& x) {
+    detail::check_defined("round", x);
     if (is_integral(x.dtype(), true)) return x.clone();
     return unary_op<ZeroBackward>(round_kernels, x, x.dtype(), Save::Nothing);
 }
 
 Tensor leaky_relu(const Tensor& x, double negative_slope) {
-    Tensor out = unary_forward(leaky_relu_kernels, x, floating(x), negative_slope, 0.0);
+    Tensor out = unary_forward(leaky_relu_kernels, x, floating("leaky_relu", x), negative_slope, 0.0);
     if (autograd::should_record(x)) {
         auto node = autograd::make_node<LeakyReluBackward>(x);
         node->x.save(x);
@@ -213,7 +220,7 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
     TINYDL_CHECK(approximate == "none" || approximate == "tanh", "gelu",
                  "approximate must be \"none\" or \"tanh\", got \"", approximate, "\"");
     const bool tanh_approx = approximate == "tanh";
-    Tensor out = unary_forward(tanh_approx ? gelu_tanh_kernels : gelu_kernels, x, floating(x));
+    Tensor out = unary_forward(tanh_approx ? gelu_tanh_kernels : gelu_kernels, x, floating("gelu", x));
     if (autograd::should_record(x)) {
         auto node = autograd::make_node<GeluBackward>(x);
         node->x.save(x);
@@ -224,7 +231,7 @@ Tensor gelu(const Tensor& x, const std::string& approximate) {
 }
 
 Tensor softplus(const Tensor& x, double beta, double threshold) {
-    Tensor out = unary_forward(softplus_kernels, x, floating(x), beta, threshold);
+    Tensor out = unary_forward(softplus_kernels, x, floating("softplus", x), beta, threshold);
     if (autograd::should_record(x)) {
         auto node = autograd::make_node<SoftplusBackward>(x);
         node->x.save(x);
@@ -275,8 +282,8 @@ template <typename F> Tensor& unary_inplace(Tensor& self, const char* op, const 
 
 Tensor& Tensor::neg_() { return unary_inplace(*this, "neg_", [](const Tensor& t) { return tinydl::neg(t); }); }
 Tensor& Tensor::relu_() {
+    detail::check_defined("relu_", *this);
     if (!autograd::should_record(*this) && numel() > 0) {  // the common case runs the kernel in place
-        detail::check_defined("relu_", *this);
         relu_kernels.get(device())(view_of(*this), view_of(*this));
         storage()->bump_version();
         return *this;
