@@ -91,8 +91,6 @@ BENCHMARK_CAPTURE(BM_sum, dim0, SumOver::Dim0)->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_sum, last_dim, SumOver::LastDim)->Unit(benchmark::kMicrosecond);
 
 // ---- matmul -----------------------------------------------------------------------------------
-// TINYDL_BENCH_HAVE_MM is set by benchmarks/CMakeLists.txt when src/ops/matmul.cpp exists.
-#if TINYDL_BENCH_HAVE_MM
 void BM_mm(benchmark::State& state) {
     const int64_t n = state.range(0);
     const Tensor a = randn({n, n}), b = randn({n, n});
@@ -103,7 +101,6 @@ void BM_mm(benchmark::State& state) {
     set_counters(state, 2 * n * n * n, 3 * n * n * kFloatBytes);  // items = flops
 }
 BENCHMARK(BM_mm)->Arg(256)->Arg(512)->Unit(benchmark::kMicrosecond);
-#endif
 
 // ---- framework overhead (W4) --------------------------------------------------------------------
 void BM_w4_autograd_step(benchmark::State& state) {

@@ -2,7 +2,7 @@
 //
 // Like c10::Scalar it remembers whether it was written as a bool, an integer or a floating
 // number, because that decides the result dtype: int_tensor * 2 stays int64, int_tensor * 2.5
-// becomes float32 (see Note [Type promotion] in src/ops/elementwise.cpp).
+// becomes float32 (see Note [Type promotion] in src/ops/binary.cpp).
 #pragma once
 
 #include <cstdint>

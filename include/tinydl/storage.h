@@ -44,7 +44,7 @@ class Storage {
     size_t nbytes() const { return nbytes_; }
     Device device() const { return device_; }
 
-    // Bumped by every in-place write; see Note [Version counter] in src/autograd/engine.cpp.
+    // Bumped by every in-place write; see Note [Version counter] in include/tinydl/autograd.h.
     uint32_t version() const { return version_; }
     void bump_version() { ++version_; }
 

@@ -47,9 +47,14 @@ template <typename Kernel> struct KernelTable {
 
     Kernel get(Device device) const {
         Kernel k = device.is_cuda() ? cuda : cpu;
-        if (k == nullptr) [[unlikely]]
+        if (k == nullptr) [[unlikely]] {
+#ifdef TINYDL_WITH_CUDA
+            throw Error(detail::str(name, ": no ", device.is_cuda() ? "CUDA" : "CPU", " kernel yet for tensors on ", device));
+#else
             throw Error(detail::str(name, ": no ", device.is_cuda() ? "CUDA" : "CPU", " kernel in this build",
                                     device.is_cuda() ? " (configure with -DTINYDL_WITH_CUDA=ON)" : ""));
+#endif
+        }
         return k;
     }
 };

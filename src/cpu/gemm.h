@@ -7,18 +7,19 @@
 // -mfma, set in CMakeLists.txt), and src/cpu/matmul.cpp asks the CPU once which one it can run
 // (gemm_variant). The same idea as PyTorch's per-CPU_CAPABILITY kernels, for one function.
 //
-// Dimension legend: c [M, N] (row-major, contiguous) = a [M, K] x b [K, N].
+// Dimension legend: c [M, N] (row-major) = a [M, K] x b [K, N].
 #pragma once
 
 #include <cstdint>
 
 namespace tinydl::cpu {
 
-// a and b are each row-major (ld = distance between rows) or column-major (ld = distance
-// between columns); see Note [GEMM layouts] in matmul.h. c does not overlap a or b. K >= 1.
-template <typename T>
-using GemmFn = void (*)(T* c, const T* a, const T* b, int64_t M, int64_t N, int64_t K, int64_t lda, bool a_row_major,
-                        int64_t ldb, bool b_row_major);
+// c is row-major with rows ldc apart; a and b are each row-major (ld = distance between rows)
+// or column-major (ld = distance between columns), see Note [GEMM layouts] in matmul.h. c does
+// not overlap a or b. K >= 1. Runs on the calling thread only.
+template <typename T> using GemmFn = void (*)(T* c, const T* a, const T* b, int64_t M, int64_t N, int64_t K,
+                                              int64_t ldc, int64_t lda, bool a_row_major, int64_t ldb,
+                                              bool b_row_major);
 
 struct GemmVariant {
     const char* name;  // "baseline", "avx2+fma"

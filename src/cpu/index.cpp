@@ -46,8 +46,8 @@ template <size_t N> struct StridedWalk {
 
 }  // namespace
 
-void index_select(const TensorView& out, const TensorView& x, const TensorView& index, int64_t outer, int64_t size,
-                  int64_t inner) {
+void index_select(const TensorView& out, const TensorView& x, const TensorView& index, int64_t outer,
+                  int64_t size, int64_t inner) {
     const int64_t n = index.numel();
     const int64_t* idx = index.ptr<const int64_t>();
     const size_t bytes = static_cast<size_t>(inner) * itemsize(x.dtype);
@@ -63,8 +63,8 @@ void index_select(const TensorView& out, const TensorView& x, const TensorView& 
                  });
 }
 
-void index_add(const TensorView& out, const TensorView& source, const TensorView& index, int64_t outer, int64_t size,
-               int64_t inner) {
+void index_add(const TensorView& out, const TensorView& source, const TensorView& index, int64_t outer,
+               int64_t size, int64_t inner) {
     dispatch_numeric(out.dtype, "index_add", [&]<typename T>() {
         const int64_t n = index.numel();
         const int64_t* idx = index.ptr<const int64_t>();

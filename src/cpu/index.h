@@ -22,16 +22,18 @@ using IndexAddKernel = void (*)(const TensorView& out, const TensorView& source,
                                 int64_t outer, int64_t size, int64_t inner);
 // out (index's shape, contiguous)[p] = x[p with coordinate `dim` replaced by index[p]].
 // x and index may have any strides; index's sizes are at most x's outside `dim`.
-using GatherKernel = void (*)(const TensorView& out, const TensorView& x, const TensorView& index, int64_t dim);
+using GatherKernel = void (*)(const TensorView& out, const TensorView& x, const TensorView& index,
+                              int64_t dim);
 // For every position p of index: out[p with coordinate `dim` replaced by index[p]] += src[p].
 // out is contiguous (already holding x); index and src may have any strides.
-using ScatterAddKernel = void (*)(const TensorView& out, const TensorView& index, const TensorView& src, int64_t dim);
+using ScatterAddKernel = void (*)(const TensorView& out, const TensorView& index, const TensorView& src,
+                                  int64_t dim);
 
 namespace cpu {
-void index_select(const TensorView& out, const TensorView& x, const TensorView& index, int64_t outer, int64_t size,
-                  int64_t inner);
-void index_add(const TensorView& out, const TensorView& source, const TensorView& index, int64_t outer, int64_t size,
-               int64_t inner);
+void index_select(const TensorView& out, const TensorView& x, const TensorView& index, int64_t outer,
+                  int64_t size, int64_t inner);
+void index_add(const TensorView& out, const TensorView& source, const TensorView& index, int64_t outer,
+               int64_t size, int64_t inner);
 void gather(const TensorView& out, const TensorView& x, const TensorView& index, int64_t dim);
 void scatter_add(const TensorView& out, const TensorView& index, const TensorView& src, int64_t dim);
 }  // namespace cpu

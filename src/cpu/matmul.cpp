@@ -2,15 +2,16 @@
 //
 // What this is: the layer between tinydl's strided views and a dense GEMM on raw pointers. It
 // reads each operand's storage order from its strides (Note [GEMM layouts] in matmul.h, so a
-// transposed tensor costs no copy), splits a batch across threads, and calls the Eigen GEMM
-// built for the best instruction set this CPU has (gemm.h). What it is not: a GEMM written from
-// scratch. The naive triple loop every product must agree with is reference_matmul in
-// tests/ops/test_matmul.cpp; read that first.
+// transposed tensor costs no copy), splits the work into independent single-threaded GEMMs for
+// parallel_for, and calls the Eigen GEMM built for the best instruction set this CPU has
+// (gemm.h). What it is not: a GEMM written from scratch. The naive triple loop every product
+// must agree with is reference_matmul in tests/ops/test_matmul.cpp; read that first.
 //
 // Dimension legend: a [M, K], b [K, N], out [M, N]; B matrices in a batch.
 #include "src/cpu/matmul.h"
 
 #include <algorithm>
+#include <functional>
 
 #include "src/cpu/gemm.h"
 #include "tinydl/parallel.h"
@@ -32,14 +33,20 @@ const GemmVariant& gemm_variant() {
 
 namespace {
 
-// Below this many multiply-adds per matrix, a batch is split across threads (each product on
-// one thread); above it, the batch runs in order and Eigen parallelises each product itself.
-constexpr int64_t kSmallProduct = 64 * 64 * 64;
+// Note [Splitting a GEMM across threads]: Eigen can spread one product over OpenMP threads
+// itself, but its threads work in lockstep (each packs a panel of B that all of them read, then
+// waits for the others), so one descheduled thread stalls the rest: on a busy 2-core machine,
+// 2 threads ran a 256^3 product 30x slower than 1. Here the work is cut into independent tasks
+// instead, each a single-threaded GEMM, and parallel_for runs them: whole products when a batch
+// has enough of them, else slabs of one product (row slabs of a and c, or column slabs of b
+// and c, whichever dim is longer). A slab repacks the other operand, a cost of O(K x its
+// width) beside O(M N K / tasks) of arithmetic.
+constexpr int64_t kMinTaskWork = int64_t{1} << 20;  // multiply-adds: ~20 us, worth a thread wake-up
+constexpr int64_t kSlabAlign = 16;                  // slab edges on whole SIMD registers
 
 // out [B, M, N] = a [B, M, K] x b [B, K, N], with batch strides (in elements) batch_a, batch_b.
-template <typename T>
-void batched_gemm(GemmFn<T> gemm, const TensorView& out, const TensorView& a, const TensorView& b, int64_t B,
-                  int64_t batch_a, int64_t batch_b) {
+template <typename T> void batched_gemm(GemmFn<T> gemm, const TensorView& out, const TensorView& a,
+                                        const TensorView& b, int64_t B, int64_t batch_a, int64_t batch_b) {
     const int64_t nd = a.ndim();
     const int64_t M = a.sizes[nd - 2], K = a.sizes[nd - 1], N = b.sizes[nd - 1];
     T* c = out.ptr<T>();
@@ -49,30 +56,61 @@ void batched_gemm(GemmFn<T> gemm, const TensorView& out, const TensorView& a, co
     }
     const GemmLayout la = gemm_layout(M, K, a.strides[nd - 2], a.strides[nd - 1]);
     const GemmLayout lb = gemm_layout(K, N, b.strides[nd - 2], b.strides[nd - 1]);
-    TINYDL_ASSERT(la.ok && lb.ok, "matmul kernel: operand without a GEMM layout (strides ", a.strides, " and ",
-                  b.strides, "); the op should have made it contiguous");
+    TINYDL_ASSERT(la.ok && lb.ok, "matmul kernel: operand without a GEMM layout (strides ", a.strides,
+                  " and ", b.strides, "); the op should have made it contiguous");
     const T* pa = a.ptr<const T>();
     const T* pb = b.ptr<const T>();
-    const auto run = [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i)
-            gemm(c + i * M * N, pa + i * batch_a, pb + i * batch_b, M, N, K, la.ld, la.row_major, lb.ld, lb.row_major);
-    };
+
+    // How many tasks, and how many slabs per product (see the Note above).
     const int64_t work = M * N * K;
-    if (B == 1 || work >= kSmallProduct) run(0, B);
-    else parallel_for(0, B, std::max<int64_t>(1, kSmallProduct / work), run);
+    const int64_t tasks = std::clamp<int64_t>(B * work / kMinTaskWork, 1, get_num_threads());
+    const int64_t slabs = B >= tasks ? 1 : (tasks + B - 1) / B;
+    const bool split_n = N >= M;
+    const int64_t length = split_n ? N : M;
+    const auto edge = [&](int64_t s) {
+        return s == slabs ? length : s * length / slabs / kSlabAlign * kSlabAlign;
+    };
+
+    const auto run = [&](int64_t begin, int64_t end) {
+        for (int64_t task = begin; task < end; ++task) {
+            const int64_t i = task / slabs, s = task % slabs;
+            const int64_t lo = edge(s), hi = edge(s + 1);
+            if (hi <= lo) continue;
+            T* ci = c + i * M * N;
+            const T* ai = pa + i * batch_a;
+            const T* bi = pb + i * batch_b;
+            if (split_n)  // columns [lo, hi) of b and c
+                gemm(ci + lo, ai, bi + lo * (lb.row_major ? 1 : lb.ld), M, hi - lo, K, N, la.ld, la.row_major,
+                     lb.ld, lb.row_major);
+            else  // rows [lo, hi) of a and c
+                gemm(ci + lo * N, ai + lo * (la.row_major ? la.ld : 1), bi, hi - lo, N, K, N, la.ld,
+                     la.row_major, lb.ld, lb.row_major);
+        }
+    };
+    const int64_t n_tasks = B * slabs;
+    if (tasks == 1)
+        run(0, n_tasks);
+    else  // std::ref: parallel_for then makes no heap copy of `run`
+        parallel_for(0, n_tasks, std::max<int64_t>(1, n_tasks / tasks), std::ref(run));
 }
 
 // float32/64 and int64/32; bool and uint8 are refused, as PyTorch's CPU addmm refuses bool.
 template <typename F> void dispatch_gemm(DType dtype, F&& f) {
     const GemmVariant& v = gemm_variant();
     switch (dtype) {
-        case DType::Float32: return f(v.f32);
-        case DType::Float64: return f(v.f64);
-        case DType::Int64: return f(v.i64);
-        case DType::Int32: return f(v.i32);
-        default: break;
+        case DType::Float32:
+            return f(v.f32);
+        case DType::Float64:
+            return f(v.f64);
+        case DType::Int64:
+            return f(v.i64);
+        case DType::Int32:
+            return f(v.i32);
+        default:
+            break;
     }
-    throw TypeError(detail::str("matmul: dtype ", dtype, " is not supported (float32, float64, int64, int32 are)"));
+    throw TypeError(
+        detail::str("matmul: dtype ", dtype, " is not supported (float32, float64, int64, int32 are)"));
 }
 
 }  // namespace

@@ -29,9 +29,9 @@ using MatmulKernel = void (*)(const TensorView& out, const TensorView& a, const 
 // size 1 never moves the pointer, so its stride is free. Anything else (a slice with step 2 in
 // both dims, an expanded [M, 1] -> [M, N] matrix) is copied to a contiguous block first.
 struct GemmLayout {
-    bool ok = false;         // false: copy the matrix first
+    bool ok = false;  // false: copy the matrix first
     bool row_major = true;
-    int64_t ld = 1;          // leading dimension, in elements
+    int64_t ld = 1;  // leading dimension, in elements
 };
 
 inline GemmLayout gemm_layout(int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride) {

@@ -1,15 +1,8 @@
 // matmul_eigen_avx2.cpp — the Eigen GEMM compiled with -mavx2 -mfma (CMakeLists.txt sets them
 // for this file alone on x86-64), for CPUs that have both. See gemm.h.
-//
-// Note [One Eigen per instruction set]: Eigen's templates (the GEMM kernel, its packing
-// routines) are emitted as weak symbols that the linker keeps one copy of. If this file and a
-// baseline file both instantiated Eigen::internal::gebp_kernel<float, ...>, the linker could
-// keep the AVX2 copy for everyone, and a CPU without AVX2 would crash with an illegal
-// instruction in a "baseline" product. Renaming Eigen's namespace here gives this file's
-// instantiations their own names; our own templates sit in an anonymous namespace.
 #if defined(__AVX2__) && defined(__FMA__)
 
-#define Eigen tinydl_eigen_avx2
+#define Eigen tinydl_eigen_avx2  // Note [One Eigen per instruction set] in matmul_eigen.h
 #include "src/cpu/matmul_eigen.h"
 #undef Eigen
 

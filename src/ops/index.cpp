@@ -46,8 +46,8 @@ void check_bounds(const char* op, const Tensor& index64, int64_t dim, int64_t si
     const Tensor host = index64.is_cpu() ? index64 : index64.cpu();
     const int64_t* p = host.data_ptr<int64_t>();
     for (int64_t i = 0, n = host.numel(); i < n; ++i)
-        TINYDL_CHECK_INDEX(p[i] >= 0 && p[i] < size, op, "index ", p[i], " is out of bounds for dimension ", dim,
-                           " with size ", size);
+        TINYDL_CHECK_INDEX(p[i] >= 0 && p[i] < size, op, "index ", p[i], " is out of bounds for dimension ",
+                           dim, " with size ", size);
 }
 
 // A tensor of rank `dim`+ read around `dim` as [outer, size, inner] (a 0-dim one as [1, 1, 1]).
@@ -112,7 +112,8 @@ struct IndexAddBackward : Node {
         Tensor grad_source;
         if (next_edges[1].valid()) {
             grad_source = g.index_select(dim, index.unpack());
-            if (!(grad_source.sizes() == IntArrayRef(source_shape))) grad_source = grad_source.reshape(source_shape);
+            if (!(grad_source.sizes() == IntArrayRef(source_shape)))
+                grad_source = grad_source.reshape(source_shape);
         }
         return {next_edges[0].valid() ? g : Tensor{}, grad_source};
     }
@@ -151,7 +152,8 @@ Tensor index_select_impl(const char* op, const Tensor& x, int64_t dim, const Ten
     detail::check_defined(op, index, "index");
     detail::check_same_device(op, x, index);
     const int64_t d = wrap_dim(dim, x.dim(), op);
-    TINYDL_CHECK_SHAPE(index.dim() <= 1, op, "index is supposed to be a vector (1-D), got shape ", index.sizes());
+    TINYDL_CHECK_SHAPE(index.dim() <= 1, op, "index is supposed to be a vector (1-D), got shape ",
+                       index.sizes());
     const Tensor idx = int64_index(op, index);
     const int64_t n = idx.numel();
     TINYDL_CHECK_SHAPE(x.dim() > 0 || n == 1, op, "index into a 0-dim tensor can have only 1 value, got ", n,
@@ -163,8 +165,8 @@ Tensor index_select_impl(const char* op, const Tensor& x, int64_t dim, const Ten
     if (x.dim() > 0) out_shape[d] = n;
     Tensor out = detail::empty_raw(out_shape, x.dtype(), x.device());
     if (out.numel() > 0)
-        index_select_kernels.get(x.device())(view_of(out), view_of(detail::contiguous_raw(x)), view_of(idx), s.outer,
-                                             s.size, s.inner);
+        index_select_kernels.get(x.device())(view_of(out), view_of(detail::contiguous_raw(x)), view_of(idx),
+                                             s.outer, s.size, s.inner);
     if (autograd::should_record(x)) {
         auto node = autograd::make_node<IndexSelectBackward>(x);
         node->index.save(index);
@@ -179,11 +181,12 @@ Tensor index_select_impl(const char* op, const Tensor& x, int64_t dim, const Ten
 // `dim` (and than src everywhere, for scatter_add).
 void check_gather_shapes(const char* op, const Tensor& x, const Tensor& index, int64_t d, const Tensor* src) {
     TINYDL_CHECK_SHAPE(index.dim() == x.dim(), op, "index tensor must have the same number of dimensions as ",
-                       src ? "self" : "input", " tensor (index ", index.sizes(), ", ", src ? "self " : "input ",
-                       x.sizes(), ")");
+                       src ? "self" : "input", " tensor (index ", index.sizes(), ", ",
+                       src ? "self " : "input ", x.sizes(), ")");
     if (src)
-        TINYDL_CHECK_SHAPE(src->dim() == x.dim(), op, "src must have the same number of dimensions as self (src ",
-                           src->sizes(), ", self ", x.sizes(), ")");
+        TINYDL_CHECK_SHAPE(src->dim() == x.dim(), op,
+                           "src must have the same number of dimensions as self (src ", src->sizes(),
+                           ", self ", x.sizes(), ")");
     for (int64_t k = 0; k < x.dim(); ++k) {
         TINYDL_CHECK_SHAPE(k == d || index.size(k) <= x.size(k), op, "size does not match at dimension ", k,
                            ": expected index ", index.sizes(), " to be smaller than self ", x.sizes(),
@@ -208,7 +211,8 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
     detail::check_defined(op, source, "source");
     detail::check_same_device(op, x, index, source);
     const int64_t d = wrap_dim(dim, x.dim(), op);
-    TINYDL_CHECK_SHAPE(index.dim() <= 1, op, "index is supposed to be a vector (1-D), got shape ", index.sizes());
+    TINYDL_CHECK_SHAPE(index.dim() <= 1, op, "index is supposed to be a vector (1-D), got shape ",
+                       index.sizes());
     const Tensor idx = int64_index(op, index);
     const int64_t n = idx.numel();
     TINYDL_CHECK_TYPE(source.dtype() == x.dtype(), op, "self (", x.dtype(), ") and source (", source.dtype(),
@@ -216,15 +220,16 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
     TINYDL_CHECK_TYPE(x.dtype() != kBool, op, "bool tensors are not supported");
     if (x.dim() == 0) {
         TINYDL_CHECK_SHAPE(n == 1 && source.numel() == 1 && source.dim() <= 1, op,
-                           "a 0-dim self takes exactly one index and one source value, got index ", index.sizes(),
-                           " and source ", source.sizes());
+                           "a 0-dim self takes exactly one index and one source value, got index ",
+                           index.sizes(), " and source ", source.sizes());
     } else {
         TINYDL_CHECK_SHAPE(source.dim() == x.dim() || (source.dim() == 0 && x.dim() == 1 && n == 1), op,
-                           "self and source must have the same number of dimensions (self ", x.sizes(), ", source ",
-                           source.sizes(), ")");
+                           "self and source must have the same number of dimensions (self ", x.sizes(),
+                           ", source ", source.sizes(), ")");
         const int64_t source_n = source.dim() == 0 ? 1 : source.size(d);
-        TINYDL_CHECK_SHAPE(source_n == n, op, "number of indices (", n, ") should be equal to source.size(dim) (",
-                           source_n, ") (dim ", d, ", source ", source.sizes(), ")");
+        TINYDL_CHECK_SHAPE(source_n == n, op, "number of indices (", n,
+                           ") should be equal to source.size(dim) (", source_n, ") (dim ", d, ", source ",
+                           source.sizes(), ")");
         for (int64_t k = 0; k < source.dim(); ++k)
             TINYDL_CHECK_SHAPE(k == d || source.size(k) == x.size(k), op, "source ", source.sizes(),
                                " must match self ", x.sizes(), " in every dim but ", d, " (dim ", k, ": ",
@@ -248,7 +253,7 @@ Tensor index_add(const Tensor& x, int64_t dim, const Tensor& index, const Tensor
     return out;
 }
 
-// ---- gather / scatter_add -----------------------------------------------------------------------------
+// ---- gather / scatter_add -----------------------------------------------------------------------
 Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
     const char* op = "gather";
     detail::check_defined(op, x);
@@ -261,7 +266,8 @@ Tensor gather(const Tensor& x, int64_t dim, const Tensor& index) {
 
     Tensor out = detail::empty_raw(index.sizes(), x.dtype(), x.device());
     if (out.numel() > 0)  // x is read with its own strides: no copy
-        gather_kernels.get(x.device())(view_1d_if_scalar(out), view_1d_if_scalar(x), view_1d_if_scalar(idx), d);
+        gather_kernels.get(x.device())(view_1d_if_scalar(out), view_1d_if_scalar(x), view_1d_if_scalar(idx),
+                                       d);
     if (autograd::should_record(x)) {
         auto node = autograd::make_node<GatherBackward>(x);
         node->index.save(index);
@@ -280,8 +286,8 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
     detail::check_same_device(op, x, index, src);
     const int64_t d = wrap_dim(dim, x.dim(), op);
     const Tensor idx = int64_index(op, index);
-    TINYDL_CHECK_TYPE(src.dtype() == x.dtype(), op, "expected self.dtype to be equal to src.dtype (self ", x.dtype(),
-                      ", src ", src.dtype(), ")");
+    TINYDL_CHECK_TYPE(src.dtype() == x.dtype(), op, "expected self.dtype to be equal to src.dtype (self ",
+                      x.dtype(), ", src ", src.dtype(), ")");
     TINYDL_CHECK_TYPE(x.dtype() != kBool, op, "bool tensors are not supported");
     check_gather_shapes(op, x, index, d, &src);
     check_bounds(op, idx, d, x.dim() == 0 ? 1 : x.size(d));
@@ -289,7 +295,8 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
     Tensor out = detail::empty_raw(x.sizes(), x.dtype(), x.device());
     detail::copy_raw(out, x);
     if (idx.numel() > 0)  // src is read with its own strides: no copy
-        scatter_add_kernels.get(x.device())(view_1d_if_scalar(out), view_1d_if_scalar(idx), view_1d_if_scalar(src), d);
+        scatter_add_kernels.get(x.device())(view_1d_if_scalar(out), view_1d_if_scalar(idx),
+                                            view_1d_if_scalar(src), d);
     if (autograd::should_record(x, src)) {
         auto node = autograd::make_node<ScatterAddBackward>(x, src);
         node->index.save(index);
@@ -300,17 +307,17 @@ Tensor scatter_add(const Tensor& x, int64_t dim, const Tensor& index, const Tens
     return out;
 }
 
-// ---- compositions ----------------------------------------------------------------------------------------
+// ---- compositions -------------------------------------------------------------------------------
 // out[..., :] = weight[indices[...], :]; the gradient is IndexSelectBackward's, so rows picked
 // several times accumulate their gradients.
 Tensor embedding(const Tensor& weight, const Tensor& indices) {
     detail::check_defined("embedding", weight, "weight");
     detail::check_defined("embedding", indices, "indices");
-    TINYDL_CHECK_SHAPE(weight.dim() == 2, "embedding", "weight must be 2-D [num_embeddings, embedding_dim], got shape ",
-                       weight.sizes());
+    TINYDL_CHECK_SHAPE(weight.dim() == 2, "embedding",
+                       "weight must be 2-D [num_embeddings, embedding_dim], got shape ", weight.sizes());
     TINYDL_CHECK_TYPE(indices.dtype() == kInt64 || indices.dtype() == kInt32, "embedding",
-                      "expected indices of dtype int64 or int32, got ", indices.dtype(), " (shape ", indices.sizes(),
-                      "); convert them with .to(kInt64)");
+                      "expected indices of dtype int64 or int32, got ", indices.dtype(), " (shape ",
+                      indices.sizes(), "); convert them with .to(kInt64)");
     const Tensor rows = index_select_impl("embedding", weight, 0, indices.reshape({indices.numel()}));
     DimVector out_shape(indices.sizes());
     out_shape.push_back(weight.size(1));
@@ -322,7 +329,8 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes) {
     detail::check_defined("one_hot", indices, "indices");
     TINYDL_CHECK_TYPE(indices.dtype() == kInt64 || indices.dtype() == kInt32, "one_hot",
                       "one_hot is only applicable to index tensors (int64 or int32), got ", indices.dtype());
-    TINYDL_CHECK(num_classes >= -1, "one_hot", "num_classes must be -1 (infer it) or non-negative, got ", num_classes);
+    TINYDL_CHECK(num_classes >= -1, "one_hot", "num_classes must be -1 (infer it) or non-negative, got ",
+                 num_classes);
     const Tensor idx = int64_index("one_hot", indices);
     const Tensor host = idx.is_cpu() ? idx : idx.cpu();
     const int64_t* p = host.data_ptr<int64_t>();
@@ -333,17 +341,20 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes) {
     }
     TINYDL_CHECK_INDEX(lo >= 0, "one_hot", "class values must be non-negative, got ", lo);
     if (num_classes == -1) {
-        TINYDL_CHECK(indices.numel() > 0, "one_hot", "can not infer total number of classes from empty tensor; pass num_classes");
+        TINYDL_CHECK(indices.numel() > 0, "one_hot",
+                     "can not infer total number of classes from empty tensor; pass num_classes");
         num_classes = hi + 1;
     }
-    TINYDL_CHECK_INDEX(hi < num_classes, "one_hot", "class values must be smaller than num_classes (", num_classes,
-                       "), got ", hi);
+    TINYDL_CHECK_INDEX(hi < num_classes, "one_hot", "class values must be smaller than num_classes (",
+                       num_classes, "), got ", hi);
     const Tensor classes = arange(0, num_classes, 1, TensorOptions(kInt64).device(indices.device()));
     return eq(idx.unsqueeze(-1), classes).to(kInt64);
 }
 
-// ---- methods -----------------------------------------------------------------------------------------------
-Tensor Tensor::index_select(int64_t dim, const Tensor& index) const { return tinydl::index_select(*this, dim, index); }
+// ---- methods ------------------------------------------------------------------------------------
+Tensor Tensor::index_select(int64_t dim, const Tensor& index) const {
+    return tinydl::index_select(*this, dim, index);
+}
 Tensor Tensor::gather(int64_t dim, const Tensor& index) const { return tinydl::gather(*this, dim, index); }
 Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const {
     return tinydl::scatter_add(*this, dim, index, src);

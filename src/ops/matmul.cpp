@@ -21,15 +21,14 @@ namespace {
 const KernelTable<MatmulKernel> mm_kernels{"mm", cpu::mm, nullptr};
 const KernelTable<MatmulKernel> bmm_kernels{"bmm", cpu::bmm, nullptr};
 
-bool is_gemm_dtype(DType t) {
-    return t == kFloat32 || t == kFloat64 || t == kInt64 || t == kInt32;
-}
+bool is_gemm_dtype(DType t) { return t == kFloat32 || t == kFloat64 || t == kInt64 || t == kInt32; }
 
 // Device and dtype agreement, with PyTorch's wording for a dtype mismatch.
 void check_operands(const char* op, const Tensor& a, const Tensor& b) {
     detail::check_same_device(op, a, b);
-    TINYDL_CHECK_TYPE(a.dtype() == b.dtype(), op, "expected m1 and m2 to have the same dtype, but got: ", a.dtype(),
-                      " != ", b.dtype(), " (shapes ", a.sizes(), " and ", b.sizes(), "); convert one with .to()");
+    TINYDL_CHECK_TYPE(a.dtype() == b.dtype(), op,
+                      "expected m1 and m2 to have the same dtype, but got: ", a.dtype(), " != ", b.dtype(),
+                      " (shapes ", a.sizes(), " and ", b.sizes(), "); convert one with .to()");
     TINYDL_CHECK_TYPE(is_gemm_dtype(a.dtype()), op, "dtype ", a.dtype(),
                       " is not supported (float32, float64, int64 and int32 are)");
 }
@@ -43,9 +42,11 @@ Tensor gemm_operand(const Tensor& t) {
 }
 
 // Runs a matmul kernel into a new contiguous tensor of `shape`.
-Tensor run_gemm(const KernelTable<MatmulKernel>& kernels, const Tensor& a, const Tensor& b, IntArrayRef shape) {
+Tensor run_gemm(const KernelTable<MatmulKernel>& kernels, const Tensor& a, const Tensor& b,
+                IntArrayRef shape) {
     Tensor out = detail::empty_raw(shape, a.dtype(), a.device());
-    if (out.numel() > 0) kernels.get(a.device())(view_of(out), view_of(gemm_operand(a)), view_of(gemm_operand(b)));
+    if (out.numel() > 0)
+        kernels.get(a.device())(view_of(out), view_of(gemm_operand(a)), view_of(gemm_operand(b)));
     return out;
 }
 
@@ -83,9 +84,9 @@ Tensor mm(const Tensor& a, const Tensor& b) {
     detail::check_defined("mm", b, "mat2");
     TINYDL_CHECK_SHAPE(a.dim() == 2, "mm", "mat1 must be a matrix (2-D), got shape ", a.sizes());
     TINYDL_CHECK_SHAPE(b.dim() == 2, "mm", "mat2 must be a matrix (2-D), got shape ", b.sizes());
-    TINYDL_CHECK_SHAPE(a.size(1) == b.size(0), "mm", "mat1 and mat2 shapes cannot be multiplied (", a.size(0), "x",
-                       a.size(1), " and ", b.size(0), "x", b.size(1), "): inner dimensions differ (", a.size(1),
-                       " vs ", b.size(0), ")");
+    TINYDL_CHECK_SHAPE(a.size(1) == b.size(0), "mm", "mat1 and mat2 shapes cannot be multiplied (", a.size(0),
+                       "x", a.size(1), " and ", b.size(0), "x", b.size(1), "): inner dimensions differ (",
+                       a.size(1), " vs ", b.size(0), ")");
     check_operands("mm", a, b);
     Tensor out = run_gemm(mm_kernels, a, b, {a.size(0), b.size(1)});
     if (autograd::should_record(a, b)) {
@@ -103,8 +104,9 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
     TINYDL_CHECK_SHAPE(a.dim() == 3, "bmm", "batch1 must be a 3D tensor [B, M, K], got shape ", a.sizes());
     TINYDL_CHECK_SHAPE(b.dim() == 3, "bmm", "batch2 must be a 3D tensor [B, K, N], got shape ", b.sizes());
     TINYDL_CHECK_SHAPE(a.size(0) == b.size(0) && a.size(2) == b.size(1), "bmm",
-                       "expected size for first two dimensions of batch2 tensor to be: [", a.size(0), ", ", a.size(2),
-                       "] but got: [", b.size(0), ", ", b.size(1), "] (batch1 ", a.sizes(), ", batch2 ", b.sizes(), ")");
+                       "expected size for first two dimensions of batch2 tensor to be: [", a.size(0), ", ",
+                       a.size(2), "] but got: [", b.size(0), ", ", b.size(1), "] (batch1 ", a.sizes(),
+                       ", batch2 ", b.sizes(), ")");
     check_operands("bmm", a, b);
     Tensor out = run_gemm(bmm_kernels, a, b, {a.size(0), a.size(1), b.size(2)});
     if (autograd::should_record(a, b)) {
@@ -116,19 +118,19 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
     return out;
 }
 
-// ---- matmul ----------------------------------------------------------------------------------------
+// ---- matmul -------------------------------------------------------------------------------------
 namespace {
 
 // "cannot multiply [2, 3] by [4, 5]: inner dimensions differ (3 vs 4)", plus PyTorch's own
 // "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)" where matmul is a (folded) mm.
 std::string cannot_multiply(const Tensor& a, const Tensor& b, int64_t k_a, int64_t k_b) {
-    std::string msg = detail::str("cannot multiply ", a.sizes(), " by ", b.sizes(), ": inner dimensions differ (", k_a,
-                                  " vs ", k_b, ")");
+    std::string msg = detail::str("cannot multiply ", a.sizes(), " by ", b.sizes(),
+                                  ": inner dimensions differ (", k_a, " vs ", k_b, ")");
     if (a.dim() >= 2 && b.dim() == 2) {
         int64_t rows = 1;  // a folded to [rows, K], as PyTorch reports it
         for (int64_t d = 0; d + 1 < a.dim(); ++d) rows *= a.size(d);
-        msg += detail::str("; mat1 and mat2 shapes cannot be multiplied (", rows, "x", k_a, " and ", b.size(0), "x",
-                           b.size(1), ")");
+        msg += detail::str("; mat1 and mat2 shapes cannot be multiplied (", rows, "x", k_a, " and ",
+                           b.size(0), "x", b.size(1), ")");
     }
     return msg;
 }
@@ -153,8 +155,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     detail::check_defined("matmul", a);
     detail::check_defined("matmul", b, "other");
     const int64_t da = a.dim(), db = b.dim();
-    TINYDL_CHECK_SHAPE(da >= 1 && db >= 1, "matmul", "both arguments to matmul need to be at least 1D, but they are ",
-                       da, "D and ", db, "D (shapes ", a.sizes(), " and ", b.sizes(), ")");
+    TINYDL_CHECK_SHAPE(da >= 1 && db >= 1, "matmul",
+                       "both arguments to matmul need to be at least 1D, but they are ", da, "D and ", db,
+                       "D (shapes ", a.sizes(), " and ", b.sizes(), ")");
     const int64_t k_a = a.size(-1);
     const int64_t k_b = db == 1 ? b.size(0) : b.size(-2);
     TINYDL_CHECK_SHAPE(k_a == k_b, "matmul", cannot_multiply(a, b, k_a, k_b));
@@ -178,8 +181,8 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     }
 
     // General case: broadcast the batch dims, flatten them into one, bmm, and unflatten.
-    const Tensor a2 = da == 1 ? a.unsqueeze(0) : a;   // [..., M, K]
-    const Tensor b2 = db == 1 ? b.unsqueeze(1) : b;   // [..., K, N]
+    const Tensor a2 = da == 1 ? a.unsqueeze(0) : a;  // [..., M, K]
+    const Tensor b2 = db == 1 ? b.unsqueeze(1) : b;  // [..., K, N]
     const int64_t M = a2.size(-2), N = b2.size(-1);
     const IntArrayRef batch_a(a2.sizes().data(), a2.dim() - 2);
     const IntArrayRef batch_b(b2.sizes().data(), b2.dim() - 2);
@@ -188,9 +191,9 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     for (size_t i = 0; i < nb; ++i) {  // aligned from the right, as in broadcasting
         const int64_t sa = i < nb - batch_a.size() ? 1 : batch_a[i - (nb - batch_a.size())];
         const int64_t sb = i < nb - batch_b.size() ? 1 : batch_b[i - (nb - batch_b.size())];
-        TINYDL_CHECK_SHAPE(sa == sb || sa == 1 || sb == 1, "matmul", "batch dimensions of ", a.sizes(), " and ",
-                           b.sizes(), " do not broadcast: ", batch_a, " vs ", batch_b, " (", sa, " vs ", sb,
-                           " at batch dim ", i, ")");
+        TINYDL_CHECK_SHAPE(sa == sb || sa == 1 || sb == 1, "matmul", "batch dimensions of ", a.sizes(),
+                           " and ", b.sizes(), " do not broadcast: ", batch_a, " vs ", batch_b, " (", sa,
+                           " vs ", sb, " at batch dim ", i, ")");
         batch[i] = sa == 1 ? sb : sa;
     }
     const int64_t B = numel_of(batch);
@@ -209,7 +212,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     return bmm(a3, b3).reshape(out_shape);
 }
 
-// ---- methods -----------------------------------------------------------------------------------------
+// ---- methods ------------------------------------------------------------------------------------
 Tensor Tensor::matmul(const Tensor& other) const { return tinydl::matmul(*this, other); }
 Tensor Tensor::mm(const Tensor& other) const { return tinydl::mm(*this, other); }
 Tensor Tensor::bmm(const Tensor& other) const { return tinydl::bmm(*this, other); }

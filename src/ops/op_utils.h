@@ -42,7 +42,7 @@ inline DType floating_result(DType t) { return is_floating(t) ? t : DType::Float
 bool can_cast(DType from, DType to);
 
 // Makes `self` an output of `result`'s grad_fn after an in-place op: see Note [In-place ops]
-// in src/ops/binary.cpp.
+// in src/ops/copy.cpp.
 void rebase_history(Tensor& self, const Tensor& result);
 
 }  // namespace tinydl::detail

@@ -138,14 +138,16 @@ Tensor expand_grad(const Tensor& g, IntArrayRef keep_shape, IntArrayRef in_shape
 // sum:  grad_x = g broadcast over the reduced dims
 struct SumBackward : Node {
     DimVector keep_shape, in_shape;
-    const char* name() const override { return "SumBackward1"; }
+    bool all_dims = false;  // PyTorch names sum() SumBackward0 and sum(dims) SumBackward1
+    const char* name() const override { return all_dims ? "SumBackward0" : "SumBackward1"; }
     std::vector<Tensor> apply(std::vector<Tensor>&& g) override { return {expand_grad(g[0], keep_shape, in_shape)}; }
 };
 // mean:  grad_x = g / R broadcast over the reduced dims
 struct MeanBackward : Node {
     DimVector keep_shape, in_shape;
     double count = 1;
-    const char* name() const override { return "MeanBackward1"; }
+    bool all_dims = false;
+    const char* name() const override { return all_dims ? "MeanBackward0" : "MeanBackward1"; }
     std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
         return {expand_grad(g[0] / count, keep_shape, in_shape)};
     }
@@ -333,6 +335,7 @@ Tensor sum(const Tensor& x, IntArrayRef dims, bool keepdim) {
         auto node = autograd::make_node<SumBackward>(x);
         node->keep_shape = plan.keep_shape;
         node->in_shape = DimVector(x.sizes());
+        node->all_dims = dims.empty();
         autograd::set_history(out, node);
     }
     return out;
@@ -355,6 +358,7 @@ Tensor mean(const Tensor& x, IntArrayRef dims, bool keepdim) {
         node->keep_shape = plan.keep_shape;
         node->in_shape = DimVector(x.sizes());
         node->count = static_cast<double>(plan.R);
+        node->all_dims = dims.empty();
         autograd::set_history(out, node);
     }
     return out;

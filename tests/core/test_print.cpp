@@ -65,7 +65,7 @@ TEST(Print, AutogradSuffix) {
     Tensor x = tensor({1.0, 2.0}).requires_grad_(true);
     EXPECT_EQ(x.str(), "tensor([1., 2.], shape=[2], dtype=float64, device=cpu, requires_grad=True)");
     EXPECT_EQ((x * 2).str(), "tensor([2., 4.], shape=[2], dtype=float64, device=cpu, grad_fn=<MulBackward0>)");
-    EXPECT_EQ(x.sum().str(), "tensor(3., shape=[], dtype=float64, device=cpu, grad_fn=<SumBackward1>)");
+    EXPECT_EQ(x.sum().str(), "tensor(3., shape=[], dtype=float64, device=cpu, grad_fn=<SumBackward0>)");
     EXPECT_EQ(x.detach().str(), "tensor([1., 2.], shape=[2], dtype=float64, device=cpu)");
     // Printing reads no gradient state and records nothing.
     Tensor y = x * 3;

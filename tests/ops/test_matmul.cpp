@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "src/cpu/gemm.h"  // internal: the GEMM builds, tested one by one below
 #include "tests/support/test_utils.h"
 
 namespace tinydl {
@@ -16,7 +17,7 @@ using testing::gradcheck_ok;
 using testing::gradgradcheck_ok;
 using testing::noncontiguous_like;
 
-// ---- the oracle -----------------------------------------------------------------------------------
+// ---- the oracle ---------------------------------------------------------------------------------
 // torch.matmul on plain arrays, written without any tinydl op: a 1-D left operand is a row
 // [1, K], a 1-D right operand a column [K, 1], batch dims (all but the last two) broadcast, and
 // the added dims are dropped from the result again.
@@ -63,25 +64,25 @@ Tensor reference_matmul(const Tensor& a, const Tensor& b) {
     return tensor(out, kFloat64).reshape(out_shape);
 }
 
-// ---- the table --------------------------------------------------------------------------------------
+// ---- the table ----------------------------------------------------------------------------------
 struct MatmulCase {
     const char* name;
     std::vector<int64_t> a, b;
 };
 
 const MatmulCase kMatmulCases[] = {
-    {"dot", {5}, {5}},                                // 1-D x 1-D -> 0-dim
-    {"vector_matrix", {3}, {3, 4}},                   // 1-D x 2-D
-    {"matrix_vector", {4, 3}, {3}},                   // 2-D x 1-D
-    {"matrix_matrix", {7, 13}, {13, 5}},              // 2-D x 2-D
-    {"bmm_shaped", {2, 3, 4}, {2, 4, 5}},             // equal batch dims
-    {"broadcast_batch", {2, 1, 3, 4}, {5, 4, 2}},     // [2, 1] and [5] broadcast to [2, 5]
-    {"matrix_batched", {3, 4}, {2, 4, 5}},            // 2-D x 3-D: a shared by every batch entry
-    {"batched_matrix", {2, 3, 4}, {4, 5}},            // 3-D x 2-D: folded into one mm
-    {"batched4_matrix", {2, 2, 3, 4}, {4, 2}},        // 4-D x 2-D: folded too
-    {"batched_vector", {2, 3, 4}, {4}},               // N-D x 1-D
-    {"vector_batched", {4}, {2, 4, 5}},               // 1-D x N-D
-    {"one_row_one_col", {1, 6}, {6, 1}},              // size-1 dims take any stride
+    {"dot", {5}, {5}},                             // 1-D x 1-D -> 0-dim
+    {"vector_matrix", {3}, {3, 4}},                // 1-D x 2-D
+    {"matrix_vector", {4, 3}, {3}},                // 2-D x 1-D
+    {"matrix_matrix", {7, 13}, {13, 5}},           // 2-D x 2-D
+    {"bmm_shaped", {2, 3, 4}, {2, 4, 5}},          // equal batch dims
+    {"broadcast_batch", {2, 1, 3, 4}, {5, 4, 2}},  // [2, 1] and [5] broadcast to [2, 5]
+    {"matrix_batched", {3, 4}, {2, 4, 5}},         // 2-D x 3-D: a shared by every batch entry
+    {"batched_matrix", {2, 3, 4}, {4, 5}},         // 3-D x 2-D: folded into one mm
+    {"batched4_matrix", {2, 2, 3, 4}, {4, 2}},     // 4-D x 2-D: folded too
+    {"batched_vector", {2, 3, 4}, {4}},            // N-D x 1-D
+    {"vector_batched", {4}, {2, 4, 5}},            // 1-D x N-D
+    {"one_row_one_col", {1, 6}, {6, 1}},           // size-1 dims take any stride
 };
 
 Tensor random_of(const std::vector<int64_t>& shape, DType dtype) { return randn(shape, dtype); }
@@ -148,9 +149,11 @@ TEST_P(MatmulTable, Gradcheck) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Rules, MatmulTable, ::testing::ValuesIn(kMatmulCases),
-                         [](const ::testing::TestParamInfo<MatmulCase>& info) { return std::string(info.param.name); });
+                         [](const ::testing::TestParamInfo<MatmulCase>& info) {
+                             return std::string(info.param.name);
+                         });
 
-// ---- mm and bmm directly -------------------------------------------------------------------------------
+// ---- mm and bmm directly ------------------------------------------------------------------------
 TEST(Mm, GradgradcheckAndNodeName) {
     manual_seed(5);
     const Tensor a = leaf_of({3, 4}), b = leaf_of({4, 2});
@@ -186,7 +189,8 @@ TEST(Matmul, BroadcastBatchGradientIsSummed) {
     const Tensor a = leaf_of({3, 4}), b = leaf_of({2, 4, 5});
     const Tensor g = randn({2, 3, 5}, kFloat64);
     matmul(a, b).backward(g);
-    const Tensor expected = reference_matmul(g[0], b[0].t().contiguous()) + reference_matmul(g[1], b[1].t().contiguous());
+    const Tensor expected =
+        reference_matmul(g[0], b[0].t().contiguous()) + reference_matmul(g[1], b[1].t().contiguous());
     EXPECT_TRUE(allclose(a.grad(), expected, 1e-12, 1e-12));
 }
 
@@ -207,6 +211,25 @@ TEST(Mm, LargerThanOneBlock) {
     const Tensor a = randn({67, 129}), b = randn({129, 93});
     EXPECT_TRUE(allclose(mm(a, b), reference_matmul(a, b), 1e-4, 1e-4));
     EXPECT_TRUE(allclose(mm(a.t().contiguous().t(), b), reference_matmul(a, b), 1e-4, 1e-4));
+}
+
+TEST(Mm, OneProductSplitIntoSlabsAcrossThreads) {
+    // Large enough for several tasks: row slabs when M >= N, column slabs otherwise, with each
+    // operand row- or column-major. 3 threads make slab edges that are not halves.
+    const int previous = get_num_threads();
+    set_num_threads(3);
+    manual_seed(14);
+    for (const auto& [M, N] : {std::pair<int64_t, int64_t>{230, 130}, {130, 230}}) {
+        const Tensor a = randn({M, 100}, kFloat64), b = randn({100, N}, kFloat64);
+        const Tensor expected = reference_matmul(a, b);
+        EXPECT_TRUE(allclose(mm(a, b), expected, 1e-12, 1e-12)) << M << "x" << N;
+        EXPECT_TRUE(allclose(mm(transposed_like(a), transposed_like(b)), expected, 1e-12, 1e-12))
+            << M << "x" << N;
+        EXPECT_TRUE(allclose(mm(a, transposed_like(b)), expected, 1e-12, 1e-12)) << M << "x" << N;
+        EXPECT_TRUE(allclose(bmm(a.unsqueeze(0), transposed_like(b).unsqueeze(0)), expected.unsqueeze(0),
+                             1e-12, 1e-12));
+    }
+    set_num_threads(previous);
 }
 
 TEST(Bmm, ManySmallMatricesAndASharedOperand) {
@@ -244,6 +267,50 @@ TEST(Matmul, BatchedLeftOperandThatCannotFold) {
     EXPECT_TRUE(allclose(matmul(d, b), reference_matmul(d, b), 1e-12, 1e-12));
 }
 
+TEST(Gemm, EveryBuildThisCpuRunsMatchesTheReference) {
+    // mm uses only the fastest GEMM build the CPU supports; check the others directly, in
+    // every pair of storage orders, with leading dimensions larger than the rows they hold.
+    std::vector<const cpu::GemmVariant*> variants = {&cpu::gemm_baseline()};
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+    if (cpu::gemm_avx2() != nullptr && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        variants.push_back(cpu::gemm_avx2());
+#endif
+    RecordProperty("gemm_variant", cpu::gemm_variant().name);
+    manual_seed(13);
+    const int64_t M = 37, N = 29, K = 45, pad = 3;
+    const Tensor a = randn({M, K}, kFloat64), b = randn({K, N}, kFloat64);
+    const Tensor expected = reference_matmul(a, b);
+    // `t` (rows x cols) stored row-major or column-major inside a padded block; returns the block.
+    auto store = [&](const Tensor& t, bool row_major, DType dtype) {
+        const Tensor src = row_major ? t : t.t();
+        Tensor block = zeros({src.size(0), src.size(1) + pad}, dtype);
+        block.slice(1, 0, src.size(1)).copy_(src);
+        return block;
+    };
+    for (const cpu::GemmVariant* v : variants) {
+        for (bool a_row : {true, false}) {
+            for (bool b_row : {true, false}) {
+                const int64_t lda = (a_row ? K : M) + pad, ldb = (b_row ? N : K) + pad;
+                const Tensor a64 = store(a, a_row, kFloat64), b64 = store(b, b_row, kFloat64);
+                const int64_t ldc = N + pad;  // c is written into a padded block too
+                Tensor out64 = zeros({M, ldc}, kFloat64);
+                v->f64(out64.data_ptr<double>(), a64.data_ptr<double>(), b64.data_ptr<double>(), M, N, K, ldc,
+                       lda, a_row, ldb, b_row);
+                EXPECT_TRUE(allclose(out64.slice(1, 0, N), expected, 1e-12, 1e-12))
+                    << v->name << " a_row " << a_row << " b_row " << b_row;
+                EXPECT_TRUE(
+                    allclose(out64.slice(1, N), zeros({M, pad}, kFloat64), 0, 0));  // padding untouched
+                const Tensor a32 = store(a, a_row, kFloat32), b32 = store(b, b_row, kFloat32);
+                Tensor out32 = zeros({M, ldc}, kFloat32);
+                v->f32(out32.data_ptr<float>(), a32.data_ptr<float>(), b32.data_ptr<float>(), M, N, K, ldc,
+                       lda, a_row, ldb, b_row);
+                EXPECT_TRUE(allclose(out32.slice(1, 0, N), expected, 1e-4, 1e-4))
+                    << v->name << " a_row " << a_row << " b_row " << b_row;
+            }
+        }
+    }
+}
+
 TEST(Matmul, EmptyInnerDimensionGivesZeros) {
     const Tensor a = randn({3, 0}), b = randn({0, 4});
     const Tensor out = mm(a, b);
@@ -270,7 +337,8 @@ TEST(Matmul, Errors) {
                  "mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)");
     EXPECT_ERROR(matmul(randn({2, 3, 5}), b45), "matmul", "[2, 3, 5]", "(6x5 and 4x5)");
     EXPECT_ERROR(matmul(randn({3}), randn({4})), "matmul", "[3]", "[4]", "(3 vs 4)");
-    EXPECT_ERROR(matmul(randn({2, 3, 4}), randn({5, 4, 2})), "matmul", "[2, 3, 4]", "[5, 4, 2]", "do not broadcast");
+    EXPECT_ERROR(matmul(randn({2, 3, 4}), randn({5, 4, 2})), "matmul", "[2, 3, 4]", "[5, 4, 2]",
+                 "do not broadcast");
     EXPECT_ERROR(matmul(randn({}), randn({3})), "matmul", "at least 1D", "0D and 1D");
     EXPECT_ERROR(mm(randn({3}), randn({3, 2})), "mm", "mat1 must be a matrix", "[3]");
     EXPECT_ERROR(mm(randn({2, 3}), randn({3, 2, 1})), "mm", "mat2 must be a matrix", "[3, 2, 1]");

@@ -610,7 +610,9 @@ TEST(Norm, Errors) {
 // ---- node names ---------------------------------------------------------------------------------------
 TEST(Reduce, BackwardNodeNames) {
     Tensor x = testing::leaf({2, 3}, 0.5, 1.0);
-    EXPECT_STREQ(sum(x).grad_fn()->name(), "SumBackward1");
+    EXPECT_STREQ(sum(x).grad_fn()->name(), "SumBackward0");
+    EXPECT_STREQ(sum(x, {0}).grad_fn()->name(), "SumBackward1");
+    EXPECT_STREQ(mean(x).grad_fn()->name(), "MeanBackward0");
     EXPECT_STREQ(mean(x, {0}).grad_fn()->name(), "MeanBackward1");
     EXPECT_STREQ(prod(x).grad_fn()->name(), "ProdBackward0");
     EXPECT_STREQ(prod(x, 1).grad_fn()->name(), "ProdBackward1");

@@ -51,7 +51,9 @@ inline ::testing::AssertionResult allclose(const Tensor& actual, const Tensor& e
 }
 
 // A copy of t whose memory interleaves t's values with NaN fillers (the last dim's stride is
-// doubled), so a kernel that ignores strides reads NaN and fails loudly.
+// doubled), so a kernel that ignores strides reads NaN and fails loudly. The copy has no
+// history: make leaves with it (noncontiguous_like(x).requires_grad_(true)), never call it
+// inside a function under gradcheck, where it would cut the graph.
 inline Tensor noncontiguous_like(const Tensor& t) {
     if (t.dim() == 0) return t.clone();
     std::vector<int64_t> big(t.sizes().begin(), t.sizes().end());
