@@ -7,7 +7,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 
 namespace tinydl {
 
@@ -15,9 +14,23 @@ void set_num_threads(int n);  // like torch::set_num_threads; n >= 1
 int get_num_threads();
 
 namespace detail {
-// Runs fn(chunk_begin, chunk_end) over [begin, end).
-void parallel_for_impl(int64_t begin, int64_t end, int64_t grain,
-                       const std::function<void(int64_t, int64_t)>& fn);
+// A non-owning reference to a callable f(begin, end): unlike std::function it never allocates,
+// so handing a lambda with many captures to parallel_for costs nothing on the hot path. Valid
+// only while the callable it refers to lives (parallel_for blocks until every chunk is done).
+class ChunkFn {
+  public:
+    template <typename F>
+    ChunkFn(const F& f)  // NOLINT: implicit on purpose
+        : object_(&f), call_([](const void* o, int64_t b, int64_t e) { (*static_cast<const F*>(o))(b, e); }) {}
+    void operator()(int64_t begin, int64_t end) const { call_(object_, begin, end); }
+
+  private:
+    const void* object_;
+    void (*call_)(const void*, int64_t, int64_t);
+};
+
+// Runs fn(chunk_begin, chunk_end) over [begin, end) on the OpenMP threads.
+void parallel_for_impl(int64_t begin, int64_t end, int64_t grain, ChunkFn fn);
 }  // namespace detail
 
 // Default grain: about 32K elements of cheap elementwise work per thread.
@@ -29,7 +42,7 @@ void parallel_for(int64_t begin, int64_t end, int64_t grain, const F& fn) {
         if (end > begin) fn(begin, end);
         return;
     }
-    detail::parallel_for_impl(begin, end, grain, fn);
+    detail::parallel_for_impl(begin, end, grain, detail::ChunkFn(fn));
 }
 
 }  // namespace tinydl

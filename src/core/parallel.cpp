@@ -43,8 +43,7 @@ void set_num_threads(int n) {
 int get_num_threads() { return thread_count().load(std::memory_order_relaxed); }
 
 namespace detail {
-void parallel_for_impl(int64_t begin, int64_t end, int64_t grain,
-                       const std::function<void(int64_t, int64_t)>& fn) {
+void parallel_for_impl(int64_t begin, int64_t end, int64_t grain, ChunkFn fn) {
 #ifdef _OPENMP
     const int64_t n = end - begin;
     const int64_t max_chunks = (n + grain - 1) / grain;

@@ -11,7 +11,6 @@
 #include "src/cpu/matmul.h"
 
 #include <algorithm>
-#include <functional>
 
 #include "src/cpu/gemm.h"
 #include "tinydl/parallel.h"
@@ -90,8 +89,8 @@ template <typename T> void batched_gemm(GemmFn<T> gemm, const TensorView& out, c
     const int64_t n_tasks = B * slabs;
     if (tasks == 1)
         run(0, n_tasks);
-    else  // std::ref: parallel_for then makes no heap copy of `run`
-        parallel_for(0, n_tasks, std::max<int64_t>(1, n_tasks / tasks), std::ref(run));
+    else
+        parallel_for(0, n_tasks, std::max<int64_t>(1, n_tasks / tasks), run);
 }
 
 // float32/64 and int64/32; bool and uint8 are refused, as PyTorch's CPU addmm refuses bool.
