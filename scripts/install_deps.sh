@@ -3,11 +3,13 @@
 #
 #   required: cmake g++ make pkg-config            the toolchain (pkg-config: a packaging test)
 #             libeigen3-dev libfmt-dev             CPU kernels (Eigen) and printing (fmt)
+#             zlib1g-dev nlohmann-json3-dev        gzip'd IDX data (zlib), safetensors headers (JSON)
+#             libcli11-dev                         the trainers' command lines (CLI11)
+#             dataset-fashion-mnist                the trainers' default data set (IDX files under
+#                                                  /usr/share/datasets/fashion-mnist)
 #             libgtest-dev libgmock-dev googletest  unit tests (GoogleTest/GoogleMock)
 #             libbenchmark-dev                     benchmarks/ (Google Benchmark)
 #   optional: ccache                               faster rebuilds; used when present
-#             dataset-fashion-mnist                the trainers' default data set (IDX files under
-#                                                  /usr/share/datasets/fashion-mnist)
 #
 # Quiet when everything is there. Otherwise runs `apt-get update` once and installs what is
 # missing, as root or through sudo. Nothing outside Debian's package archive is downloaded.
@@ -15,8 +17,9 @@
 # here: tinydl finds it when present (/usr/local/cuda) and builds for the CPU otherwise.
 set -euo pipefail
 
-required=(cmake g++ make pkg-config libeigen3-dev libfmt-dev libgtest-dev libgmock-dev googletest libbenchmark-dev)
-optional=(ccache dataset-fashion-mnist)
+required=(cmake g++ make pkg-config libeigen3-dev libfmt-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
+          libgtest-dev libgmock-dev googletest libbenchmark-dev dataset-fashion-mnist)
+optional=(ccache)
 
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 

@@ -20,3 +20,10 @@
 #include "tinydl/storage.h"
 #include "tinydl/tensor.h"
 #include "tinydl/version.h"
+
+// Layers above the tensor core (issue: modules, optimizers, data, checkpoints).
+#include "tinydl/data.h"
+#include "tinydl/io.h"
+#include "tinydl/nn.h"
+#include "tinydl/optim.h"
+#include "tinydl/train.h"

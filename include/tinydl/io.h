@@ -1,0 +1,2 @@
+// io.h — umbrella header of tinydl::io (filled in as the layer is written).
+#pragma once
