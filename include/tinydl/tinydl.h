@@ -17,6 +17,7 @@
 #include "tinydl/random.h"
 #include "tinydl/scalar.h"
 #include "tinydl/shape.h"
+#include "tinydl/state_dict.h"
 #include "tinydl/storage.h"
 #include "tinydl/tensor.h"
 #include "tinydl/version.h"
