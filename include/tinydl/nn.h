@@ -1,2 +1,10 @@
-// nn.h — umbrella header of tinydl::nn (filled in as the layer is written).
+// nn.h — umbrella header of tinydl::nn: modules, layers, activations, init, functional, losses.
 #pragma once
+
+#include "tinydl/nn/activation.h"
+#include "tinydl/nn/container.h"
+#include "tinydl/nn/functional.h"
+#include "tinydl/nn/init.h"
+#include "tinydl/nn/layers.h"
+#include "tinydl/nn/loss.h"
+#include "tinydl/nn/module.h"

@@ -150,6 +150,13 @@ DimVector broadcast_shapes(IntArrayRef a, IntArrayRef b, const char* op = "broad
 // Sums `grad` down to `shape` over the dims that broadcasting expanded (at::sum_to).
 Tensor sum_to(const Tensor& grad, IntArrayRef shape);
 
+// ---- dropout (src/ops/dropout.cpp) -----------------------------------------------------------
+// When train: out = x * mask / (1 - p), mask[i] ~ Bernoulli(1 - p) drawn from the global
+// generator (zero with probability p); p == 1 gives zeros. Otherwise x itself.
+//                                     grad = g * mask / (1 - p)   (the same mask)
+// p must lie in [0, 1]. nn::Dropout and nn::functional::dropout call this.
+Tensor dropout(const Tensor& x, double p = 0.5, bool train = true);
+
 // The dtype PyTorch gives a binary op of a and b (torch.result_type).
 DType result_type(const Tensor& a, const Tensor& b);
 DType result_type(const Tensor& a, Scalar b);

@@ -271,6 +271,10 @@ class TensorImpl {
     }
     // Replaces the view geometry (used by in-place metadata changes like detach_ or resize).
     void set_geometry(IntArrayRef sizes, IntArrayRef strides, int64_t offset);
+    // Takes over other's storage, geometry and dtype, keeping this impl's autograd fields
+    // (PyTorch's Variable::set_data). Every handle to this impl then sees the new data: how
+    // nn::Module::to() converts parameters without invalidating the Tensors that hold them.
+    void set_data(const TensorImpl& other);
 
     // Autograd state; see src/autograd/engine.cpp.
     bool requires_grad_ = false;

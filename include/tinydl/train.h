@@ -1,2 +1,5 @@
 // train.h — umbrella header of tinydl::train (filled in as the layer is written).
 #pragma once
+#include "tinydl/train/metrics.h"   // MetricsLogger, MetricsRow
+#include "tinydl/train/progress.h"  // ProgressBar
+#include "tinydl/train/summary.h"   // summary(model, input_shape)

@@ -52,12 +52,10 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
 
     // Analytical: one backward with a random upstream gradient.
     Tensor out = fn(inputs);
-    const uint64_t seed_before = initial_seed();
     const auto rng_state = get_rng_state();
     manual_seed(options.seed);
     Tensor v = randn(out.sizes(), kFloat64);
     set_rng_state(rng_state);
-    (void)seed_before;
     std::vector<Tensor> analytical;
     if (out.requires_grad()) {
         analytical = grad({out}, diff_inputs, {v.to(out.dtype())}, false, false, /*allow_unused=*/true);

@@ -29,6 +29,13 @@ void TensorImpl::set_geometry(IntArrayRef sizes, IntArrayRef strides, int64_t of
     refresh();
 }
 
+void TensorImpl::set_data(const TensorImpl& other) {
+    storage_ = other.storage_;
+    dtype_ = other.dtype_;
+    is_view_ = other.is_view_;  // whether the new data shares a base with another tensor
+    set_geometry(other.sizes_, other.strides_, other.offset_);
+}
+
 void TensorImpl::refresh() {
     numel_ = numel_of(sizes_);
     // Contiguous = row-major with no gaps; size-1 dims may have any stride (as in PyTorch).

@@ -53,6 +53,7 @@ Tensor make_view(const Tensor& t, IntArrayRef sizes, IntArrayRef strides, int64_
 }
 
 void check_same_device(const char* op, const Tensor& a, const Tensor& b) {
+    if (!a.defined() || !b.defined()) return;  // an undefined tensor is reported by check_defined
     TINYDL_CHECK(a.device() == b.device(), op, "expected all tensors to be on the same device, but found ",
                  a.device(), " and ", b.device(), "; move one with .to()");
 }
