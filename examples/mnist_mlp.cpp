@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
             start_epoch = static_cast<int>(io::int64_value(ckpt.parts.at("progress"), "epoch"));
             std::cout << "resumed from " << c.resume << " after epoch " << start_epoch << "\n";
         }
-        std::cout << *model << "\n"
+        std::cout << train::summary(*model, {1, 1, 28, 28}) << "\n"
                   << "training on " << train_set->size() << " images from " << c.data << ", testing on "
                   << test_set.size() << "; " << c.optimizer << " lr " << c.lr << ", batch " << c.batch_size << ", "
                   << get_num_threads() << " threads\n";
