@@ -8,3 +8,8 @@
 #include "tinydl/nn/layers.h"
 #include "tinydl/nn/loss.h"
 #include "tinydl/nn/module.h"
+// Convolution networks (issue 4).
+#include "tinydl/nn/conv.h"
+#include "tinydl/nn/normalization.h"
+#include "tinydl/nn/pooling.h"
+#include "tinydl/nn/resample.h"

@@ -162,3 +162,9 @@ DType result_type(const Tensor& a, const Tensor& b);
 DType result_type(const Tensor& a, Scalar b);
 
 }  // namespace tinydl
+
+// ---- convolution networks (issue 4): one header per family ----------------------------------------
+#include "tinydl/ops/conv.h"      // conv1d, conv2d, conv_transpose2d
+#include "tinydl/ops/norm.h"      // batch_norm, layer_norm, group_norm
+#include "tinydl/ops/pool.h"      // max_pool2d, avg_pool2d, adaptive pools
+#include "tinydl/ops/resample.h"  // pad, interpolate/upsample, dropout2d

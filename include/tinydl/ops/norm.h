@@ -1,0 +1,4 @@
+// norm.h — placeholder, filled in by the CNN work (issue 4).
+#pragma once
+
+#include "tinydl/tensor.h"
