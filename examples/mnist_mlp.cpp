@@ -1,189 +1,29 @@
 // mnist_mlp.cpp — train a multi-layer perceptron on MNIST-format data (Fashion-MNIST by default).
 //
-// The model is 784 -> 512 -> ReLU -> 256 -> ReLU -> 10, trained with cross-entropy; the loop
-// reads like PyTorch's: forward, loss, zero_grad, backward, step. Everything a real run needs is
-// here too: a progress bar, per-epoch test accuracy and time, a metrics log, an LR schedule and
-// checkpoints that resume exactly where training stopped.
+// The model is 784 -> 512 -> ReLU -> 256 -> ReLU -> 10 with PyTorch's default initialisation,
+// trained with cross-entropy and SGD (momentum 0.9, lr 0.05, batch 128) for 5 epochs: about 87%
+// test accuracy on Fashion-MNIST. The training loop, flags, checkpoints and metrics are shared
+// with mnist_cnn in mnist_trainer.h.
 //
-//   mnist_mlp                                   # 5 epochs of SGD on /usr/share/datasets/fashion-mnist
+//   mnist_mlp                                   # 5 epochs on /usr/share/datasets/fashion-mnist
 //   mnist_mlp --optimizer adam --epochs 10 --save mlp.safetensors --metrics mlp.csv
 //   mnist_mlp --resume mlp.safetensors --epochs 15
-#include <CLI/CLI.hpp>
-
-#include <chrono>
-#include <cstdio>
-#include <iostream>
-#include <memory>
-#include <string>
-
-#include "tinydl/tinydl.h"
-
-using namespace tinydl;
-
-namespace {
-
-struct Config {
-    std::string data = "/usr/share/datasets/fashion-mnist";
-    int epochs = 5;
-    int batch_size = 128;
-    double lr = -1;  // -1: the optimizer's usual value (SGD 0.05, Adam/AdamW 1e-3)
-    std::string optimizer = "sgd";
-    std::string schedule = "none";
-    uint64_t seed = 0;
-    int threads = 0;  // 0: keep the default
-    std::string save, resume, metrics, device = "cpu";
-    bool no_progress = false;
-};
-
-std::shared_ptr<nn::Sequential> make_model() {
-    return std::make_shared<nn::Sequential>(nn::Sequential{
-        std::make_shared<nn::Flatten>(),
-        std::make_shared<nn::Linear>(784, 512), std::make_shared<nn::ReLU>(),
-        std::make_shared<nn::Linear>(512, 256), std::make_shared<nn::ReLU>(),
-        std::make_shared<nn::Linear>(256, 10)});
-}
-
-std::unique_ptr<optim::Optimizer> make_optimizer(const Config& c, const std::vector<Tensor>& params) {
-    if (c.optimizer == "sgd") return std::make_unique<optim::SGD>(params, optim::SGDOptions(c.lr).momentum(0.9));
-    if (c.optimizer == "adam") return std::make_unique<optim::Adam>(params, optim::AdamOptions(c.lr));
-    return std::make_unique<optim::AdamW>(params, optim::AdamWOptions(c.lr));
-}
-
-// Per-step schedules over the whole run ("none" keeps the learning rate constant).
-std::unique_ptr<optim::LRScheduler> make_schedule(const Config& c, optim::Optimizer& opt, int64_t steps_per_epoch) {
-    const int64_t total = steps_per_epoch * c.epochs;
-    if (c.schedule == "cosine") return std::make_unique<optim::CosineAnnealingLR>(opt, total);
-    if (c.schedule == "onecycle") return std::make_unique<optim::OneCycleLR>(opt, c.lr, total);
-    if (c.schedule == "step") return std::make_unique<optim::StepLR>(opt, steps_per_epoch * 2, 0.5);
-    return nullptr;
-}
-
-// Fraction of correct predictions on the whole test set, in batches of 1000.
-double evaluate(nn::Module& model, const data::datasets::MNIST& test, Device device) {
-    NoGradGuard no_grad;
-    model.eval();
-    const Tensor images = test.images(), targets = test.targets();
-    int64_t correct = 0;
-    for (int64_t i = 0; i < images.size(0); i += 1000) {
-        const int64_t n = std::min<int64_t>(1000, images.size(0) - i);
-        Tensor logits = model(images.narrow(0, i, n).to(device));
-        correct += eq(logits.argmax(1), targets.narrow(0, i, n).to(device)).sum().item<int64_t>();
-    }
-    model.train();
-    return static_cast<double>(correct) / static_cast<double>(images.size(0));
-}
-
-}  // namespace
+#include "mnist_trainer.h"
 
 int main(int argc, char** argv) {
-    Config c;
-    CLI::App app{"Train an MLP (784-512-256-10) on MNIST-format IDX data with tinydl"};
-    app.add_option("--data", c.data, "directory with the four IDX files (plain or .gz)")->capture_default_str();
-    app.add_option("--epochs", c.epochs, "epochs to train (in total, when resuming)")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--batch-size", c.batch_size, "mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
-    app.add_option("--lr", c.lr, "learning rate (default: 0.05 for sgd, 1e-3 for adam/adamw)");
-    app.add_option("--optimizer", c.optimizer, "sgd (momentum 0.9) | adam | adamw")->capture_default_str()->check(CLI::IsMember({"sgd", "adam", "adamw"}));
-    app.add_option("--schedule", c.schedule, "learning-rate schedule: none | step | cosine | onecycle")->capture_default_str()->check(CLI::IsMember({"none", "step", "cosine", "onecycle"}));
-    app.add_option("--seed", c.seed, "seed for initialisation and data order")->capture_default_str();
-    app.add_option("--threads", c.threads, "CPU threads (default: all cores)")->check(CLI::NonNegativeNumber);
-    app.add_option("--save", c.save, "write a checkpoint (model, optimizer, schedule, RNG, epoch) here after each epoch");
-    app.add_option("--resume", c.resume, "continue from this checkpoint");
-    app.add_option("--metrics", c.metrics, "append per-epoch metrics to this .csv or .jsonl file");
-    app.add_option("--device", c.device, "cpu | cuda | cuda:N")->capture_default_str();
-    app.add_flag("--no-progress", c.no_progress, "no progress bar");
-    CLI11_PARSE(app, argc, argv);
-    if (c.lr < 0) c.lr = c.optimizer == "sgd" ? 0.05 : 1e-3;
-
-    try {
-        if (c.threads > 0) set_num_threads(c.threads);
-        const Device device(c.device);
-        manual_seed(c.seed);
-
-        auto train_set = std::make_shared<data::datasets::MNIST>(c.data, /*train=*/true);
-        const data::datasets::MNIST test_set(c.data, /*train=*/false);
-        data::DataLoaderOptions loader_options;
-        loader_options.batch_size = c.batch_size;
-        loader_options.shuffle = true;
-        loader_options.seed = c.seed;
-        data::DataLoader loader(train_set, loader_options);
-
-        auto model = make_model();
-        model->to(device);
-        auto opt = make_optimizer(c, model->parameters());
-        auto schedule = make_schedule(c, *opt, static_cast<int64_t>(loader.size()));
-
-        int start_epoch = 0;
-        if (!c.resume.empty()) {
-            const io::Checkpoint ckpt = io::load_checkpoint(c.resume);
-            TINYDL_CHECK(ckpt.parts.count("model") && ckpt.parts.count("optimizer") && ckpt.parts.count("progress"),
-                         "mnist_mlp", c.resume, " is not a checkpoint of this trainer (it needs the parts model, optimizer, progress)");
-            model->load_state_dict(ckpt.parts.at("model"));
-            opt->load_state_dict(ckpt.parts.at("optimizer"));
-            if (schedule && ckpt.parts.count("schedule")) schedule->load_state_dict(ckpt.parts.at("schedule"));
-            if (ckpt.parts.count("rng")) io::load_rng_state_dict(ckpt.parts.at("rng"));
-            start_epoch = static_cast<int>(io::int64_value(ckpt.parts.at("progress"), "epoch"));
-            std::cout << "resumed from " << c.resume << " after epoch " << start_epoch << "\n";
-        }
-        std::cout << train::summary(*model, {1, 1, 28, 28}) << "\n"
-                  << "training on " << train_set->size() << " images from " << c.data << ", testing on "
-                  << test_set.size() << "; " << c.optimizer << " lr " << c.lr << ", batch " << c.batch_size << ", "
-                  << get_num_threads() << " threads\n";
-
-        std::unique_ptr<train::MetricsLogger> log;
-        if (!c.metrics.empty()) log = std::make_unique<train::MetricsLogger>(c.metrics, /*append=*/!c.resume.empty());
-        double accuracy = 0;
-        for (int epoch = start_epoch; epoch < c.epochs; ++epoch) {
-            const auto start = std::chrono::steady_clock::now();
-            loader.set_epoch(epoch);
-            train::ProgressBarOptions bar_options;
-            bar_options.enabled = !c.no_progress;
-            train::ProgressBar bar(loader.size(), "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs), bar_options);
-            double loss_sum = 0;
-            int64_t correct = 0, seen = 0;
-            for (const data::Batch& batch : loader) {
-                const Tensor x = batch.data.to(device), y = batch.target.to(device);
-                Tensor logits = (*model)(x);
-                Tensor loss = nn::functional::cross_entropy(logits, y);
-                opt->zero_grad();
-                loss.backward();
-                opt->step();
-                if (schedule) schedule->step();
-
-                loss_sum += loss.item<double>() * static_cast<double>(y.numel());
-                correct += eq(logits.detach().argmax(1), y).sum().item<int64_t>();
-                seen += y.numel();
-                bar.update(1, {{"loss", loss_sum / seen}, {"acc", static_cast<double>(correct) / seen}});
-            }
-            bar.close();
-            accuracy = evaluate(*model, test_set, device);
-            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            std::printf("epoch %d/%d: train loss %.4f, train accuracy %.2f%%, test accuracy %.2f%%, %.1f s\n", epoch + 1,
-                        c.epochs, loss_sum / seen, 100.0 * correct / seen, 100.0 * accuracy, seconds);
-            std::fflush(stdout);
-            if (log) {
-                train::MetricsRow row;
-                row.epoch = epoch + 1;
-                row.step = static_cast<int64_t>((epoch + 1) * loader.size());
-                row.loss = loss_sum / seen;
-                row.accuracy = accuracy;
-                row.lr = opt->get_lr();
-                row.seconds = seconds;
-                log->log(row);
-            }
-            if (!c.save.empty()) {
-                // Everything the next epoch depends on, so that --resume continues exactly.
-                std::map<std::string, StateDict> parts{{"model", model->state_dict()},
-                                                       {"optimizer", opt->state_dict()},
-                                                       {"rng", io::rng_state_dict()},
-                                                       {"progress", {{"epoch", io::int64_tensor(epoch + 1)}}}};
-                if (schedule) parts["schedule"] = schedule->state_dict();
-                io::save_checkpoint(c.save, parts);
-            }
-        }
-        std::printf("test accuracy: %.2f%%\n", 100.0 * accuracy);
-    } catch (const Error& e) {
-        std::cerr << "mnist_mlp: " << e.what() << "\n";
-        return 1;
-    }
-    return 0;
+    using namespace tinydl;
+    trainer::Program program;
+    program.name = "mnist_mlp";
+    program.description = "Train an MLP (784-512-256-10) on MNIST-format IDX data with tinydl";
+    program.models = {"mlp"};
+    program.make_model = [](const std::string&) -> std::shared_ptr<nn::Module> {
+        return std::make_shared<nn::Sequential>(nn::Sequential{
+            std::make_shared<nn::Flatten>(),
+            std::make_shared<nn::Linear>(784, 512), std::make_shared<nn::ReLU>(),
+            std::make_shared<nn::Linear>(512, 256), std::make_shared<nn::ReLU>(),
+            std::make_shared<nn::Linear>(256, 10)});
+    };
+    trainer::Config defaults;
+    defaults.model = "mlp";
+    return trainer::run(argc, argv, program, defaults);
 }
