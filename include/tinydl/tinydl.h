@@ -13,6 +13,7 @@
 #include "tinydl/factory.h"
 #include "tinydl/ops.h"
 #include "tinydl/options.h"
+#include "tinydl/determinism.h"
 #include "tinydl/parallel.h"
 #include "tinydl/random.h"
 #include "tinydl/scalar.h"

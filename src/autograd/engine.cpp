@@ -114,6 +114,8 @@ void run_backward(const std::vector<Edge>& roots, std::vector<Tensor> root_grads
                 std::vector<Tensor> grads = node->apply(std::move(buffer));
                 TINYDL_ASSERT(grads.size() == node->next_edges.size(), node->name(), " returned ", grads.size(),
                               " gradients for ", node->next_edges.size(), " inputs");
+                if (autograd::is_anomaly_enabled())  // a NaN/Inf gradient throws here, naming the node
+                    for (size_t j = 0; j < grads.size(); ++j) autograd::check_backward_output(*node, grads[j], j);
                 for (size_t j = 0; j < grads.size(); ++j) {
                     const Edge& e = node->next_edges[j];
                     if (!e.valid() || !grads[j].defined()) continue;

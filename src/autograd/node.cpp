@@ -81,7 +81,7 @@ Tensor SavedVariable::unpack() const {
         auto impl = std::make_shared<TensorImpl>(data_.storage(), data_.sizes(), data_.strides(),
                                                  data_.storage_offset(), data_.dtype());
         Tensor t(std::move(impl));
-        autograd::set_history(t, owner_->shared_from_this(), output_nr_);
+        autograd::set_history(t, owner_->shared_from_this(), output_nr_, /*forward=*/false);
         return t;
     }
     return data_;
@@ -104,7 +104,8 @@ Edge gradient_edge(const Tensor& t) {
 
 namespace autograd {
 
-void set_history(const Tensor& out, std::shared_ptr<Node> node, uint32_t output_nr) {
+void set_history(const Tensor& out, std::shared_ptr<Node> node, uint32_t output_nr, bool forward) {
+    if (forward && is_anomaly_enabled()) record_anomaly_output(*node, out, output_nr);
     TensorImpl* impl = out.impl();
     impl->grad_fn_ = std::move(node);
     impl->output_nr_ = output_nr;

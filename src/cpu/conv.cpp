@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "src/cpu/gemm.h"
+#include "tinydl/determinism.h"
 #include "tinydl/parallel.h"
 
 namespace tinydl::cpu {
@@ -180,7 +181,8 @@ void input_grad_impl(const TensorView& gx_v, const TensorView& gy_v, const Tenso
     });
 }
 
-// grad_w = sum_n grad_y[n] cols(x[n])^T. The batch is cut into one fixed range per thread;
+// grad_w = sum_n grad_y[n] cols(x[n])^T. The batch is cut into one fixed range per thread
+// (kDeterministicParts ranges in deterministic mode, so the bits do not follow the thread count);
 // each range sums into its own buffer, and the buffers are added in range order, so the
 // result does not depend on which thread finishes first.
 template <typename T>
@@ -196,7 +198,8 @@ void weight_grad_impl(const TensorView& gw_v, const TensorView& gy_v, const Tens
         std::fill(gw, gw + size, T(0));
         return;
     }
-    const int64_t ranges = std::min<int64_t>(g.N, get_num_threads());
+    // Deterministic mode: a fixed number of partial sums, whatever the thread count.
+    const int64_t ranges = std::min<int64_t>(g.N, is_deterministic() ? kDeterministicParts : get_num_threads());
     std::vector<std::vector<T>> partial(ranges - 1, std::vector<T>(size));  // range 0 writes gw itself
     parallel_for(0, ranges, 1, [&](int64_t rb, int64_t re) {
         std::vector<T> cols(pointwise ? 0 : K * g.groups * L);

@@ -13,6 +13,7 @@
 #include <algorithm>
 
 #include "src/cpu/gemm.h"
+#include "tinydl/determinism.h"
 #include "tinydl/parallel.h"
 
 namespace tinydl::cpu {
@@ -62,7 +63,10 @@ template <typename T> void batched_gemm(GemmFn<T> gemm, const TensorView& out, c
 
     // How many tasks, and how many slabs per product (see the Note above).
     const int64_t work = M * N * K;
-    const int64_t tasks = std::clamp<int64_t>(B * work / kMinTaskWork, 1, get_num_threads());
+    // Deterministic mode: a slab's GEMM rounds differently from the whole product's (Eigen's
+    // blocking depends on the operand widths), so the split must not follow the thread count.
+    const int64_t max_tasks = is_deterministic() ? kDeterministicParts : get_num_threads();
+    const int64_t tasks = std::clamp<int64_t>(B * work / kMinTaskWork, 1, max_tasks);
     const int64_t slabs = B >= tasks ? 1 : (tasks + B - 1) / B;
     const bool split_n = N >= M;
     const int64_t length = split_n ? N : M;

@@ -69,11 +69,12 @@ std::string BatchNormBase::extra_repr() const {
 
 void BatchNorm1d::check_input_dim(const Tensor& input) const {
     TINYDL_CHECK_SHAPE(input.dim() == 2 || input.dim() == 3, name(), "expected 2D or 3D input (got ", input.dim(),
-                       "D input)");
+                       "D input): input shape ", input.sizes(), ", but BatchNorm1d takes [N, C] or [N, C, L]");
 }
 
 void BatchNorm2d::check_input_dim(const Tensor& input) const {
-    TINYDL_CHECK_SHAPE(input.dim() == 4, name(), "expected 4D input (got ", input.dim(), "D input)");
+    TINYDL_CHECK_SHAPE(input.dim() == 4, name(), "expected 4D input (got ", input.dim(), "D input): input shape ",
+                       input.sizes(), ", but BatchNorm2d takes [N, C, H, W]");
 }
 
 // ---- LayerNorm ------------------------------------------------------------------------------------

@@ -306,7 +306,8 @@ Tensor div(Scalar a, const Tensor& b) { return div(wrap(a, b, promoted("div", b,
 Tensor pow(const Tensor& a, Scalar b) {
     detail::check_defined("pow", a);
     TINYDL_CHECK(!(is_integral(a.dtype()) && b.is_integral() && b.to_int() < 0), "pow",
-                 "integers to negative integer powers are not allowed (exponent ", b, ")");
+                 "integers to negative integer powers are not allowed (", a.dtype(), " input, exponent ", b,
+                 "); use a floating-point input, e.g. x.to(kFloat32)");
     return pow(a, wrap(b, a, promoted("pow", a, b)));
 }
 Tensor pow(Scalar a, const Tensor& b) { return pow(wrap(a, b, promoted("pow", b, a)), b); }
@@ -430,7 +431,8 @@ Tensor& Tensor::div_(Scalar other) {
 Tensor& Tensor::pow_(Scalar exponent) {
     detail::check_defined("pow_", *this);
     TINYDL_CHECK(!(is_integral(dtype()) && exponent.is_integral() && exponent.to_int() < 0), "pow_",
-                 "integers to negative integer powers are not allowed (exponent ", exponent, ")");
+                 "integers to negative integer powers are not allowed (", dtype(), " input, exponent ", exponent,
+                 "); use a floating-point tensor");
     return inplace(*this, wrap(exponent, *this, promoted("pow_", *this, exponent)), "pow_", pow_kernels,
                    promoted("pow_", *this, exponent), [](const Tensor& a, const Tensor& b) { return tinydl::pow(a, b); });
 }

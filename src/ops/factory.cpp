@@ -78,7 +78,8 @@ Tensor eye(int64_t n, int64_t m, TensorOptions options) {
     if (m < 0) m = n;
     TINYDL_CHECK(n >= 0, "eye", "n must be non-negative, got ", n);
     return make_on_cpu({n, m}, options, "eye", [&]<typename T>(T* p, int64_t count) {
-        std::memset(static_cast<void*>(p), 0, static_cast<size_t>(count) * sizeof(T));
+        // eye(0) has no storage: memset(nullptr, 0, 0) is still undefined behaviour (UBSan).
+        if (count > 0) std::memset(static_cast<void*>(p), 0, static_cast<size_t>(count) * sizeof(T));
         for (int64_t i = 0; i < std::min(n, m); ++i) p[i * m + i] = T(1);
     });
 }

@@ -390,6 +390,10 @@ TEST(Grad, GradientOfAGradientNorm) {
     Tensor du = u.grad();
     EXPECT_TRUE(du.requires_grad());
     EXPECT_EQ(grad({du}, {u})[0].item<double>(), 9.0);  // 6u
+    // u.grad's graph saves u itself: a reference cycle u -> grad -> MulBackward -> u, as in
+    // PyTorch ("backward() with create_graph=True will create a reference cycle"). Break it as
+    // PyTorch advises (param.grad = None), or LeakSanitizer reports the graph.
+    u.set_grad(Tensor{});
 }
 
 TEST(Grad, HigherOrderThroughSavedOutputs) {
