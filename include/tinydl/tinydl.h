@@ -11,6 +11,7 @@
 #include "tinydl/dtype.h"
 #include "tinydl/error.h"
 #include "tinydl/factory.h"
+#include "tinydl/memory.h"
 #include "tinydl/ops.h"
 #include "tinydl/options.h"
 #include "tinydl/determinism.h"
