@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
                 }
             }
             const bench::Stats s = bench::summarize(ms);
-            std::printf("{\"workload\":\"W3\",\"n\":%lld,\"threads\":%lld,\"gflops_median\":%.2f,"
+            std::printf("{\"framework\":\"tinydl\",\"workload\":\"W3\",\"n\":%lld,\"threads\":%lld,\"gflops_median\":%.2f,"
                         "\"gflops_min\":%.2f,\"gflops_max\":%.2f,\"ms_median\":%.4f,\"ms_min\":%.4f,"
                         "\"ms_max\":%.4f,\"samples\":%zu,\"reps_per_sample\":%lld,\"check\":\"%s\","
                         "\"machine\":%s,\"command\":%s}\n",

@@ -118,7 +118,7 @@ int main(int argc, char** argv) {
 
     auto report = [&](const char* variant, int64_t threads, const std::vector<double>& us) {
         const bench::Stats s = bench::summarize(us);
-        std::printf("{\"workload\":\"W4\",\"variant\":\"%s\",\"threads\":%lld,\"us_per_iter_median\":%.4f,"
+        std::printf("{\"framework\":\"tinydl\",\"workload\":\"W4\",\"variant\":\"%s\",\"threads\":%lld,\"us_per_iter_median\":%.4f,"
                     "\"us_per_iter_min\":%.4f,\"us_per_iter_max\":%.4f,\"us_per_op\":%.4f,\"ops_per_iter\":%d,"
                     "\"samples\":%lld,\"iters_per_sample\":%lld,\"zero_grad\":\"%s\",\"machine\":%s,\"command\":%s}\n",
                     variant, static_cast<long long>(threads), s.median, s.min, s.max, s.median / kOpsPerIter,

@@ -102,6 +102,100 @@ void BM_mm(benchmark::State& state) {
 }
 BENCHMARK(BM_mm)->Arg(256)->Arg(512)->Unit(benchmark::kMicrosecond);
 
+// The three GEMMs of W1's first Linear(784 -> 512) on a batch of 128, with the operands as
+// autograd hands them over: forward x W^T (W is [512, 784], used transposed), grad_x = grad_y W,
+// grad_W = grad_y^T x (grad_y transposed). A transposed operand that the GEMM copies to a
+// contiguous buffer first shows here as a gap between the three rates.
+enum class LinearGemm { Forward, GradInput, GradWeight };
+
+void BM_mm_linear(benchmark::State& state, LinearGemm which) {
+    const Tensor x = randn({128, 784}), w = randn({512, 784}), grad_y = randn({128, 512});
+    for (auto _ : state) {
+        Tensor c = which == LinearGemm::Forward     ? mm(x, w.t())
+                   : which == LinearGemm::GradInput ? mm(grad_y, w)
+                                                    : mm(grad_y.t(), x);
+        benchmark::DoNotOptimize(c.data_ptr());
+    }
+    state.SetItemsProcessed(state.iterations() * 2 * 128 * 784 * 512);  // flops
+}
+BENCHMARK_CAPTURE(BM_mm_linear, forward_x_wT, LinearGemm::Forward)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_mm_linear, grad_input_gy_w, LinearGemm::GradInput)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_mm_linear, grad_weight_gyT_x, LinearGemm::GradWeight)->Unit(benchmark::kMicrosecond);
+
+// ---- the other hot ops of W2 ------------------------------------------------------------------
+// max_pool2d 2x2 of W2's first block ([128, 32, 28, 28] -> [128, 32, 14, 14]), forward with the
+// graph recorded, and forward + backward.
+void BM_max_pool2d(benchmark::State& state, bool backward) {
+    const Tensor x = randn({128, 32, 28, 28}).requires_grad_(true);
+    const Tensor g = randn({128, 32, 14, 14});
+    for (auto _ : state) {
+        Tensor y = max_pool2d(x, 2);
+        if (backward) {
+            y.backward(g);
+            x.set_grad({});
+        }
+        benchmark::DoNotOptimize(y.data_ptr());
+    }
+    set_counters(state, x.numel(), (x.numel() + g.numel()) * kFloatBytes * (backward ? 2 : 1));
+}
+BENCHMARK_CAPTURE(BM_max_pool2d, fwd, false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_max_pool2d, fwd_bwd, true)->Unit(benchmark::kMicrosecond);
+
+// The bias gradient of W2's first convolution: a sum over batch and space of [128, 32, 28, 28].
+void BM_sum_conv_bias_grad(benchmark::State& state) {
+    const Tensor g = randn({128, 32, 28, 28});
+    for (auto _ : state) {
+        Tensor s = g.sum({0, 2, 3});
+        benchmark::DoNotOptimize(s.data_ptr());
+    }
+    set_counters(state, g.numel(), g.numel() * kFloatBytes);
+}
+BENCHMARK(BM_sum_conv_bias_grad)->Unit(benchmark::kMicrosecond);
+
+// Softmax-cross-entropy of one W1/W2 batch (logits [128, 10]), forward + backward, and of a
+// wider one ([128, 1000]) where the arithmetic, not the bookkeeping, dominates.
+void BM_cross_entropy(benchmark::State& state) {
+    const int64_t classes = state.range(0);
+    const Tensor logits = randn({128, classes}).requires_grad_(true);
+    const Tensor target = randint(0, classes, {128});
+    for (auto _ : state) {
+        Tensor loss = nn::functional::cross_entropy(logits, target);
+        loss.backward();
+        logits.set_grad({});
+        benchmark::DoNotOptimize(loss.data_ptr());
+    }
+    set_counters(state, 128 * classes, 2 * 128 * classes * kFloatBytes);
+}
+BENCHMARK(BM_cross_entropy)->Arg(10)->Arg(1000)->Unit(benchmark::kMicrosecond);
+
+// One optimizer step over the parameters of W1's MLP (535,818 floats; SGD momentum 0.9) and of
+// W2's CNN (421,642 floats; Adam), with gradients already in place.
+std::vector<Tensor> parameters_like(const std::vector<std::vector<int64_t>>& shapes) {
+    std::vector<Tensor> params;
+    for (const auto& shape : shapes) {
+        Tensor p = randn(shape).requires_grad_(true);
+        p.set_grad(randn(shape) * 0.01);
+        params.push_back(p);
+    }
+    return params;
+}
+
+void BM_optimizer_step(benchmark::State& state, bool adam) {
+    const std::vector<Tensor> params =
+        adam ? parameters_like({{32, 1, 3, 3}, {32}, {64, 32, 3, 3}, {64}, {128, 3136}, {128}, {10, 128}, {10}})
+             : parameters_like({{512, 784}, {512}, {256, 512}, {256}, {10, 256}, {10}});
+    std::unique_ptr<optim::Optimizer> opt;
+    if (adam) opt = std::make_unique<optim::Adam>(params, optim::AdamOptions(1e-3));
+    else opt = std::make_unique<optim::SGD>(params, optim::SGDOptions(0.05).momentum(0.9));
+    int64_t numel = 0;
+    for (const Tensor& p : params) numel += p.numel();
+    for (auto _ : state) opt->step();
+    // SGD momentum reads p, grad, buf and writes p, buf; Adam reads p, grad, m, v, writes p, m, v.
+    set_counters(state, numel, numel * kFloatBytes * (adam ? 7 : 5));
+}
+BENCHMARK_CAPTURE(BM_optimizer_step, sgd_momentum_w1, false)->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_optimizer_step, adam_w2, true)->Unit(benchmark::kMicrosecond);
+
 // ---- framework overhead (W4) --------------------------------------------------------------------
 void BM_w4_autograd_step(benchmark::State& state) {
     const Tensor a = randn({4}).requires_grad_(true);
@@ -151,3 +245,67 @@ int main(int argc, char** argv) {
     benchmark::Shutdown();
     return 0;
 }
+
+// ---- convolution (W5) -------------------------------------------------------------------------
+// The two convolutions of W2 on a batch of 128 (3x3, pad 1, bias), as in bench_conv: "fwd" is
+// the forward with the graph recorded; "fwd_bwd" adds backward with a fixed gradient. conv1's
+// input is data (no input gradient), conv2's is an activation (input gradient too). Google
+// Benchmark's CPU column counts the calling thread only: compare 1-thread runs on a busy machine
+// by it. items_per_second counts the flops of the GEMM-shaped products.
+namespace {
+
+struct ConvCase {
+    int64_t c_in, c_out, size;
+    bool input_grad;
+};
+constexpr ConvCase kConv1{1, 32, 28, false}, kConv2{32, 64, 14, true};
+
+void BM_w5_conv(benchmark::State& state, ConvCase c, bool backward) {
+    constexpr int64_t batch = 128;
+    const Tensor x = randn({batch, c.c_in, c.size, c.size}).requires_grad_(c.input_grad);
+    const Tensor w = (randn({c.c_out, c.c_in, 3, 3}) * 0.1).requires_grad_(true);
+    const Tensor b = (randn({c.c_out}) * 0.1).requires_grad_(true);
+    const Tensor g = randn({batch, c.c_out, c.size, c.size});
+    for (auto _ : state) {
+        Tensor y = conv2d(x, w, b, 1, 1);
+        if (backward) {
+            y.backward(g);
+            x.set_grad({});
+            w.set_grad({});
+            b.set_grad({});
+        }
+        benchmark::DoNotOptimize(y.data_ptr());
+    }
+    const int64_t products = backward ? (c.input_grad ? 3 : 2) : 1;
+    state.SetItemsProcessed(state.iterations() * products * 2 * batch * c.c_out * c.size * c.size * c.c_in * 9);
+}
+BENCHMARK_CAPTURE(BM_w5_conv, conv1_fwd, kConv1, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_w5_conv, conv1_fwd_bwd, kConv1, true)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_w5_conv, conv2_fwd, kConv2, false)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_w5_conv, conv2_fwd_bwd, kConv2, true)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+// ---- issue 7 (CPU performance): the allocator and transposed reads ----------------------------
+namespace {
+// A fresh tensor and its release: with the caching allocator a free-list pop and push, whatever
+// the size (glibc maps and unmaps the big ones, page faults included).
+void BM_alloc_free(benchmark::State& state) {
+    for (auto _ : state) {
+        Tensor t = empty({state.range(0)});
+        benchmark::DoNotOptimize(t.data_ptr());
+    }
+}
+BENCHMARK(BM_alloc_free)->Arg(16)->Arg(1 << 16)->Arg(1 << 20)->Unit(benchmark::kMicrosecond);
+
+// The copy AccumulateGrad makes of a Linear weight gradient (x^T g comes out transposed).
+void BM_copy_transposed(benchmark::State& state) {
+    const Tensor w = randn({784, 512});
+    for (auto _ : state) {
+        Tensor c = w.t().contiguous();
+        benchmark::DoNotOptimize(c.data_ptr());
+    }
+    state.SetItemsProcessed(state.iterations() * w.numel());
+}
+BENCHMARK(BM_copy_transposed)->Unit(benchmark::kMicrosecond);
+}  // namespace

@@ -1,6 +1,8 @@
 // mnist_trainer.h — the training program shared by mnist_mlp and mnist_cnn: command line,
 // data, the epoch loop, evaluation, metrics, checkpoints and exact resume. Each trainer only
-// says which models it offers (and how to augment a batch, if it does).
+// says which models it offers (and how to augment a batch, if it does). The pieces the loop is
+// made of (train_step, save_checkpoint, load_checkpoint) are tested one by one and through run()
+// in tests/train/test_trainer_resume.cpp.
 //
 // The loop is the one a PyTorch user writes:
 //     for batch in loader: logits = model(x); loss = cross_entropy(logits, y)
@@ -14,6 +16,7 @@
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -58,6 +61,70 @@ inline std::unique_ptr<optim::LRScheduler> make_schedule(const Config& c, optim:
     if (c.schedule == "onecycle") return std::make_unique<optim::OneCycleLR>(opt, c.lr, total);
     if (c.schedule == "step") return std::make_unique<optim::StepLR>(opt, steps_per_epoch * 2, 0.5);
     return nullptr;
+}
+
+// Where a run stands: `epoch` epochs done, plus `batch` batches of the next one (the trainer
+// saves at epoch ends, batch 0; a mid-epoch checkpoint resumes mid-epoch just as well).
+struct Progress {
+    int64_t epoch = 0;
+    int64_t batch = 0;
+};
+
+// Everything the rest of the run depends on, so that --resume continues bit for bit: the model's
+// parameters and buffers (BatchNorm statistics), the optimizer's state (step counts, moments),
+// the schedule, the global generator (dropout, augmentation) and the position in the data. The
+// data order needs no state of its own: the DataLoader draws epoch e's order from (seed, e).
+inline void save_checkpoint(const std::string& path, nn::Module& model, const optim::Optimizer& opt,
+                            const optim::LRScheduler* schedule, Progress progress) {
+    std::map<std::string, StateDict> parts{{"model", model.state_dict()},
+                                           {"optimizer", opt.state_dict()},
+                                           {"rng", io::rng_state_dict()},
+                                           {"progress", {{"epoch", io::int64_tensor(progress.epoch)},
+                                                         {"batch", io::int64_tensor(progress.batch)}}}};
+    if (schedule) parts["schedule"] = schedule->state_dict();
+    io::save_checkpoint(path, parts);
+}
+
+// The inverse of save_checkpoint, into objects built as for a fresh run. Checkpoints without
+// "batch" (older ones) resume at the start of their epoch.
+inline Progress load_checkpoint(const std::string& path, const std::string& program_name, nn::Module& model,
+                                optim::Optimizer& opt, optim::LRScheduler* schedule) {
+    const io::Checkpoint ckpt = io::load_checkpoint(path);
+    TINYDL_CHECK(ckpt.parts.count("model") && ckpt.parts.count("optimizer") && ckpt.parts.count("progress"),
+                 program_name, path, " is not a checkpoint of this trainer (it needs the parts model, optimizer, progress)");
+    model.load_state_dict(ckpt.parts.at("model"));
+    opt.load_state_dict(ckpt.parts.at("optimizer"));
+    if (schedule && ckpt.parts.count("schedule")) schedule->load_state_dict(ckpt.parts.at("schedule"));
+    if (ckpt.parts.count("rng")) io::load_rng_state_dict(ckpt.parts.at("rng"));
+    const StateDict& progress = ckpt.parts.at("progress");
+    Progress p;
+    p.epoch = io::int64_value(progress, "epoch");
+    if (progress.count("batch")) p.batch = io::int64_value(progress, "batch");
+    return p;
+}
+
+// One optimization step on a batch already on the model's device: forward, loss, backward,
+// update, schedule. Returns the loss and the logits (detached). `export_dot`, when non-empty,
+// receives the graph of this step, and is then cleared (one step is enough).
+struct StepResult {
+    Tensor loss;    // 0-dim, detached
+    Tensor logits;  // detached
+};
+inline StepResult train_step(nn::Module& model, optim::Optimizer& opt, optim::LRScheduler* schedule, const Tensor& x,
+                             const Tensor& y, std::string* export_dot = nullptr) {
+    Tensor logits = model(x);
+    Tensor loss = nn::functional::cross_entropy(logits, y);
+    if (export_dot && !export_dot->empty()) {
+        std::ofstream(*export_dot) << train::to_dot(loss, model.named_parameters());
+        std::cout << "wrote the autograd graph of one step to " << *export_dot << " (render: dot -Tsvg "
+                  << *export_dot << " -o graph.svg)\n";
+        export_dot->clear();
+    }
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    if (schedule) schedule->step();
+    return {loss.detach(), logits.detach()};
 }
 
 // Fraction of correct predictions on the whole test set, in batches of 1000.
@@ -115,17 +182,14 @@ inline int run(int argc, char** argv, const Program& program, Config c) {
         auto opt = make_optimizer(c, model->parameters());
         auto schedule = make_schedule(c, *opt, static_cast<int64_t>(loader.size()));
 
-        int start_epoch = 0;
+        Progress start;
         if (!c.resume.empty()) {
-            const io::Checkpoint ckpt = io::load_checkpoint(c.resume);
-            TINYDL_CHECK(ckpt.parts.count("model") && ckpt.parts.count("optimizer") && ckpt.parts.count("progress"),
-                         program.name, c.resume, " is not a checkpoint of this trainer (it needs the parts model, optimizer, progress)");
-            model->load_state_dict(ckpt.parts.at("model"));
-            opt->load_state_dict(ckpt.parts.at("optimizer"));
-            if (schedule && ckpt.parts.count("schedule")) schedule->load_state_dict(ckpt.parts.at("schedule"));
-            if (ckpt.parts.count("rng")) io::load_rng_state_dict(ckpt.parts.at("rng"));
-            start_epoch = static_cast<int>(io::int64_value(ckpt.parts.at("progress"), "epoch"));
-            std::cout << "resumed from " << c.resume << " after epoch " << start_epoch << "\n";
+            start = load_checkpoint(c.resume, program.name, *model, *opt, schedule.get());
+            TINYDL_CHECK(start.batch >= 0 && start.batch < static_cast<int64_t>(loader.size()), program.name, c.resume,
+                         ": progress/batch is ", start.batch, " but an epoch has ", loader.size(), " batches");
+            std::cout << "resumed from " << c.resume << " after epoch " << start.epoch;
+            if (start.batch > 0) std::cout << " and " << start.batch << " batches";
+            std::cout << "\n";
         }
         std::cout << train::summary(*model, {1, 1, 28, 28}) << "\n"
                   << "training on " << train_set->size() << " images from " << c.data << ", testing on " << test_set.size()
@@ -134,12 +198,14 @@ inline int run(int argc, char** argv, const Program& program, Config c) {
         std::unique_ptr<train::MetricsLogger> log;
         if (!c.metrics.empty()) log = std::make_unique<train::MetricsLogger>(c.metrics, /*append=*/!c.resume.empty());
         double accuracy = 0;
-        for (int epoch = start_epoch; epoch < c.epochs; ++epoch) {
-            const auto start = std::chrono::steady_clock::now();
+        for (int epoch = static_cast<int>(start.epoch); epoch < c.epochs; ++epoch) {
+            const auto start_time = std::chrono::steady_clock::now();
             loader.set_epoch(static_cast<uint64_t>(epoch));
+            const int64_t first_batch = epoch == start.epoch ? start.batch : 0;  // mid-epoch resume
+            loader.set_start_batch(static_cast<size_t>(first_batch));
             train::ProgressBarOptions bar_options;
             bar_options.enabled = !c.no_progress;
-            train::ProgressBar bar(static_cast<int64_t>(loader.size()),
+            train::ProgressBar bar(static_cast<int64_t>(loader.size()) - first_batch,
                                    "epoch " + std::to_string(epoch + 1) + "/" + std::to_string(c.epochs), bar_options);
             double loss_sum = 0;
             int64_t correct = 0, seen = 0;
@@ -147,27 +213,15 @@ inline int run(int argc, char** argv, const Program& program, Config c) {
                 Tensor x = c.augment ? program.augment(batch.data) : batch.data;
                 x = x.to(device);
                 const Tensor y = batch.target.to(device);
-                Tensor logits = (*model)(x);
-                Tensor loss = nn::functional::cross_entropy(logits, y);
-                if (!c.export_dot.empty()) {  // the graph of the first step, then never again
-                    std::ofstream(c.export_dot) << train::to_dot(loss, model->named_parameters());
-                    std::cout << "wrote the autograd graph of one step to " << c.export_dot
-                              << " (render: dot -Tsvg " << c.export_dot << " -o graph.svg)\n";
-                    c.export_dot.clear();
-                }
-                opt->zero_grad();
-                loss.backward();
-                opt->step();
-                if (schedule) schedule->step();
-
-                loss_sum += loss.item<double>() * static_cast<double>(y.numel());
-                correct += eq(logits.detach().argmax(1), y).sum().item<int64_t>();
+                const StepResult step = train_step(*model, *opt, schedule.get(), x, y, &c.export_dot);
+                loss_sum += step.loss.item<double>() * static_cast<double>(y.numel());
+                correct += eq(step.logits.argmax(1), y).sum().item<int64_t>();
                 seen += y.numel();
                 bar.update(1, {{"loss", loss_sum / seen}, {"acc", static_cast<double>(correct) / seen}});
             }
             bar.close();
             accuracy = evaluate(*model, test_set, device);
-            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
             std::printf("epoch %d/%d: train loss %.4f, train accuracy %.2f%%, test accuracy %.2f%%, %.1f s\n", epoch + 1,
                         c.epochs, loss_sum / seen, 100.0 * correct / seen, 100.0 * accuracy, seconds);
             std::fflush(stdout);
@@ -181,15 +235,7 @@ inline int run(int argc, char** argv, const Program& program, Config c) {
                 row.seconds = seconds;
                 log->log(row);
             }
-            if (!c.save.empty()) {
-                // Everything the next epoch depends on, so that --resume continues exactly.
-                std::map<std::string, StateDict> parts{{"model", model->state_dict()},
-                                                       {"optimizer", opt->state_dict()},
-                                                       {"rng", io::rng_state_dict()},
-                                                       {"progress", {{"epoch", io::int64_tensor(epoch + 1)}}}};
-                if (schedule) parts["schedule"] = schedule->state_dict();
-                io::save_checkpoint(c.save, parts);
-            }
+            if (!c.save.empty()) save_checkpoint(c.save, *model, *opt, schedule.get(), {epoch + 1, 0});
         }
         std::printf("test accuracy: %.2f%%\n", 100.0 * accuracy);
     } catch (const Error& e) {

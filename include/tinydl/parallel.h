@@ -1,9 +1,10 @@
-// parallel.h — the CPU thread count and parallel_for, over OpenMP.
+// parallel.h — the CPU thread count and parallel_for, over tinydl's thread pool.
 //
 // parallel_for splits [begin, end) into chunks of at least `grain` items and runs them on the
-// OpenMP threads; below one grain it runs inline on the caller, because waking threads costs
-// more than a few microseconds of work. OpenMP's idle threads are told to sleep, not spin
-// (OMP_WAIT_POLICY=passive unless the user set it), so they don't steal the core from work.
+// pool's threads; below one grain it runs inline on the caller, because waking threads costs
+// more than a few microseconds of work. Idle workers poll briefly, then sleep rather than spin,
+// so they don't steal a core from other work (Note [Thread pool] in src/core/parallel.cpp).
+// The default thread count follows OMP_NUM_THREADS and the CPU affinity mask.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +30,7 @@ class ChunkFn {
     void (*call_)(const void*, int64_t, int64_t);
 };
 
-// Runs fn(chunk_begin, chunk_end) over [begin, end) on the OpenMP threads.
+// Runs fn(chunk_begin, chunk_end) over [begin, end) on the pool's threads.
 void parallel_for_impl(int64_t begin, int64_t end, int64_t grain, ChunkFn fn);
 }  // namespace detail
 

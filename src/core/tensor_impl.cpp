@@ -1,6 +1,9 @@
 // tensor_impl.cpp — TensorImpl construction and the geometry bookkeeping of views.
 #include "tinydl/tensor.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "src/core/dispatch.h"
 
 namespace tinydl {
@@ -13,10 +16,16 @@ TensorImpl::TensorImpl(std::shared_ptr<Storage> storage, IntArrayRef sizes, IntA
 }
 
 std::shared_ptr<TensorImpl> TensorImpl::empty(IntArrayRef sizes, DType dtype, Device device) {
-    int64_t n = 1;
+    // The element count, and the product with zero dims counted as 1, which the contiguous
+    // strides hold: [0, 2^40, 2^40] has no elements but strides past int64 (found by fuzzing
+    // the file readers). Both, in bytes, must fit in int64.
+    int64_t n = 1, extent = 1;
     for (int64_t s : sizes) {
         TINYDL_CHECK_SHAPE(s >= 0, "empty", "negative dimension ", s, " in shape ", sizes);
-        n *= s;
+        TINYDL_CHECK_SHAPE(!__builtin_mul_overflow(extent, std::max<int64_t>(s, 1), &extent) &&
+                               extent <= std::numeric_limits<int64_t>::max() / static_cast<int64_t>(itemsize(dtype)),
+                           "empty", "shape ", sizes, " is too large: its size in bytes overflows int64");
+        n *= s;  // cannot overflow: n <= extent
     }
     auto storage = std::make_shared<Storage>(static_cast<size_t>(n) * itemsize(dtype), device);
     return std::make_shared<TensorImpl>(std::move(storage), sizes, contiguous_strides(sizes), 0, dtype);

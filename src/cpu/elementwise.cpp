@@ -64,6 +64,10 @@ void tanh(const TensorView& o, const TensorView& in) { floating("tanh", o, in, f
 void erf(const TensorView& o, const TensorView& in) { floating("erf", o, in, fn::Erf{}); }
 void sigmoid(const TensorView& o, const TensorView& in) { floating("sigmoid", o, in, fn::Sigmoid{}); }
 void relu(const TensorView& o, const TensorView& in) { numeric("relu", o, in, fn::Relu{}); }
+void relu_backward(const TensorView& o, const TensorView& g, const TensorView& y) {
+    // A select, not g * (y > 0): 0 * inf would be NaN where PyTorch gives 0.
+    same_type("relu_backward", o, g, y, []<typename T>(T grad, T out) { return out > T(0) ? grad : T(0); });
+}
 void gelu(const TensorView& o, const TensorView& in) { floating("gelu", o, in, fn::Gelu{}); }
 void gelu_tanh(const TensorView& o, const TensorView& in) { floating("gelu", o, in, fn::GeluTanh{}); }
 void silu(const TensorView& o, const TensorView& in) { floating("silu", o, in, fn::Silu{}); }

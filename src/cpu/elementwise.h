@@ -38,6 +38,8 @@ void tanh(const TensorView& out, const TensorView& in);
 void erf(const TensorView& out, const TensorView& in);
 void sigmoid(const TensorView& out, const TensorView& in);
 void relu(const TensorView& out, const TensorView& in);
+// relu's backward in one pass (PyTorch's threshold_backward): out = y > 0 ? g : 0
+void relu_backward(const TensorView& out, const TensorView& g, const TensorView& y);
 void gelu(const TensorView& out, const TensorView& in);
 void gelu_tanh(const TensorView& out, const TensorView& in);
 void silu(const TensorView& out, const TensorView& in);

@@ -5,7 +5,9 @@
 // inner(offsets, steps, count)". Before looping, dims are *coalesced*: two neighbouring dims
 // merge when every operand steps through them as through one (stride[i-1] == stride[i] *
 // size[i]), so a contiguous tensor of any rank is a single run, and the inner loop is a plain
-// `for (i < count)` the compiler vectorises. Runs are split across threads by parallel_for.
+// `for (i < count)` the compiler vectorises. Dims are first put in memory order (slowest first),
+// so operands laid out alike (all transposed, say) coalesce too. Runs are split across threads
+// by parallel_for.
 //
 // Not here: reductions (src/cpu/reduce.cpp) and GEMM (src/cpu/matmul.cpp) have loops of their own.
 #pragma once
@@ -14,6 +16,7 @@
 #include <cstdint>
 
 #include "src/core/dispatch.h"
+#include "src/core/layout.h"
 #include "tinydl/parallel.h"
 
 namespace tinydl::cpu {
@@ -26,7 +29,12 @@ template <size_t N> struct Loop {
 template <size_t N>
 Loop<N> make_loop(IntArrayRef sizes, const std::array<IntArrayRef, N>& strides) {
     Loop<N> loop;
-    for (size_t d = 0; d < sizes.size(); ++d) {
+    // Walk the dims from the slowest to the fastest in memory, the output (operand 0) deciding
+    // first: a transposed output and transposed inputs are then read and written in order, not
+    // with a stride of a whole row per element (Note in src/core/layout.h).
+    const DimVector order = detail::fastest_first(sizes, strides);
+    for (size_t i = order.size(); i-- > 0;) {
+        const int64_t d = order[i];
         if (sizes[d] == 1) continue;  // a size-1 dim never moves the pointer
         const size_t last = loop.sizes.size();
         bool merge = last > 0;
@@ -68,6 +76,46 @@ void for_each_run(const Loop<N>& loop, int64_t grain, const Inner& inner) {
     int64_t rows = 1;
     for (int64_t d = 0; d < ndim - 1; ++d) rows *= loop.sizes[d];
     if (rows == 0) return;
+
+    // Note [Tiled transpose]: when an input steps by 1 along the second-innermost dim and not
+    // along the innermost one (a transposed input: x.t().contiguous(), grad.add_(g.t())), walking
+    // whole rows reads it a row apart per element, and each cache line it brings in serves one
+    // element before it is evicted (that made such copies ~30x slower than contiguous ones).
+    // Walking tiles of kTile rows by kTileWidth columns instead reuses each line for a whole tile
+    // of rows: 3.5x faster for a [512, 784] transposed copy. Only 16 columns, because at a
+    // power-of-two stride a column's lines all fall in a few cache sets.
+    constexpr int64_t kTile = 32, kTileWidth = 16;
+    const int64_t n0 = loop.sizes[ndim - 2];
+    bool transposed = false;
+    for (size_t k = 1; k < N; ++k)
+        transposed = transposed || (loop.strides[k][ndim - 2] == 1 && loop.strides[k][ndim - 1] != 1 &&
+                                    loop.strides[k][ndim - 1] != 0);
+    if (transposed && n0 >= kTile / 2 && inner_size >= kTile / 2) {
+        const int64_t planes = rows / n0, row_tiles = (n0 + kTile - 1) / kTile;
+        parallel_for(0, planes * row_tiles, std::max<int64_t>(1, grain / (kTile * inner_size)), [&](int64_t begin, int64_t end) {
+            for (int64_t task = begin; task < end; ++task) {
+                // Offsets of this task's plane (the dims outside the two innermost).
+                std::array<int64_t, N> base{};
+                int64_t p = task / row_tiles;
+                for (int64_t d = ndim - 3; d >= 0; --d) {
+                    const int64_t i = p % loop.sizes[d];
+                    p /= loop.sizes[d];
+                    for (size_t k = 0; k < N; ++k) base[k] += i * loop.strides[k][d];
+                }
+                const int64_t r0 = task % row_tiles * kTile, r1 = std::min(n0, r0 + kTile);
+                for (int64_t c0 = 0; c0 < inner_size; c0 += kTileWidth) {
+                    const int64_t count = std::min(kTileWidth, inner_size - c0);
+                    for (int64_t r = r0; r < r1; ++r) {
+                        std::array<int64_t, N> offsets;
+                        for (size_t k = 0; k < N; ++k) offsets[k] = base[k] + r * loop.strides[k][ndim - 2] + c0 * steps[k];
+                        inner(offsets, steps, count);
+                    }
+                }
+            }
+        });
+        return;
+    }
+
     const int64_t row_grain = std::max<int64_t>(1, grain / inner_size);
     parallel_for(0, rows, row_grain, [&](int64_t begin, int64_t end) {
         // Multi-index of row `begin` over the outer dims, and the offsets it implies.

@@ -38,33 +38,41 @@ template <typename T> using OutMatrixMap =
 
 // Eigen::Map views tinydl's memory as matrices (no copy); Eigen's blocked, vectorised GEMM does
 // the rest, on the calling thread.
-template <typename T, int OrderA, int OrderB> void eigen_gemm(T* c, const T* a, const T* b, int64_t M,
-                                                              int64_t N, int64_t K, int64_t ldc, int64_t lda,
-                                                              int64_t ldb) {
+template <typename T, int OrderA, int OrderB, bool Add>
+void eigen_gemm(T* c, const T* a, const T* b, int64_t M, int64_t N, int64_t K, int64_t ldc, int64_t lda,
+                int64_t ldb) {
     OutMatrixMap<T> C(c, M, N, Eigen::OuterStride<>(ldc));
     const ConstMatrixMap<T, OrderA> A(a, M, K, Eigen::OuterStride<>(lda));
     const ConstMatrixMap<T, OrderB> B(b, K, N, Eigen::OuterStride<>(ldb));
-    C.noalias() = A * B;  // noalias: c overlaps neither a nor b, so no temporary is needed
+    if constexpr (Add)
+        C.noalias() += A * B;
+    else
+        C.noalias() = A * B;  // noalias: c overlaps neither a nor b, so no temporary is needed
 }
 
 // The GemmFn for one dtype: four instantiations, one per pair of storage orders.
-template <typename T> void gemm_any_order(T* c, const T* a, const T* b, int64_t M, int64_t N, int64_t K,
-                                          int64_t ldc, int64_t lda, bool a_row_major, int64_t ldb,
-                                          bool b_row_major) {
+template <typename T, bool Add = false>
+void gemm_any_order(T* c, const T* a, const T* b, int64_t M, int64_t N, int64_t K, int64_t ldc, int64_t lda,
+                    bool a_row_major, int64_t ldb, bool b_row_major) {
     constexpr int R = Eigen::RowMajor, C = Eigen::ColMajor;
     if (a_row_major && b_row_major)
-        eigen_gemm<T, R, R>(c, a, b, M, N, K, ldc, lda, ldb);
+        eigen_gemm<T, R, R, Add>(c, a, b, M, N, K, ldc, lda, ldb);
     else if (a_row_major)
-        eigen_gemm<T, R, C>(c, a, b, M, N, K, ldc, lda, ldb);
+        eigen_gemm<T, R, C, Add>(c, a, b, M, N, K, ldc, lda, ldb);
     else if (b_row_major)
-        eigen_gemm<T, C, R>(c, a, b, M, N, K, ldc, lda, ldb);
+        eigen_gemm<T, C, R, Add>(c, a, b, M, N, K, ldc, lda, ldb);
     else
-        eigen_gemm<T, C, C>(c, a, b, M, N, K, ldc, lda, ldb);
+        eigen_gemm<T, C, C, Add>(c, a, b, M, N, K, ldc, lda, ldb);
 }
 
 GemmVariant make_gemm_variant(const char* name) {
-    return {name, gemm_any_order<float>, gemm_any_order<double>, gemm_any_order<int64_t>,
-            gemm_any_order<int32_t>};
+    return {name,
+            gemm_any_order<float>,
+            gemm_any_order<double>,
+            gemm_any_order<int64_t>,
+            gemm_any_order<int32_t>,
+            gemm_any_order<float, true>,
+            gemm_any_order<double, true>};
 }
 
 }  // namespace

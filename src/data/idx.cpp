@@ -2,10 +2,12 @@
 //
 // zlib's gzread reads both: on a file without the gzip magic it passes the bytes through
 // unchanged. The reader trusts nothing in the header:
-//   - the header's dims give the exact data size (overflow-checked), which must match the file:
-//     for a plain file, against its size on disk before anything is allocated; for a gzip file,
-//     the claim must at least fit in what deflate can expand the compressed bytes to (1032:1 at
-//     most), and then exactly that many bytes must come out, with nothing after them;
+//   - the header's dims give the exact data size (overflow-checked, zero dims included: dims
+//     [0, 4e9, 4e9] hold nothing, but the tensor's strides would not fit in int64), which must
+//     match the file: for a plain file, against its size on disk before anything is allocated;
+//     for a gzip file, the claim must at least fit in what deflate can expand the compressed
+//     bytes to (1032:1 at most), and then exactly that many bytes must come out, with nothing
+//     after them;
 //   - corrupt or truncated gzip streams (bad CRC, cut-off data) are reported with zlib's message.
 // Every error says "read_idx: <path>: <what is wrong>".
 #include "tinydl/data/idx.h"
@@ -93,17 +95,23 @@ class IdxReader {
         }
         std::vector<int64_t> shape;
         uint64_t numel = 1;
+        // The product with zero dims counted as 1, which the tensor's strides hold: dims
+        // [0, 4e9, 4e9, 4e9] have no elements but strides past int64 (found by fuzz_idx).
+        uint64_t extent = 1;
         for (int d = 0; d < ndims; ++d) {
             const unsigned char* b = &dim_bytes[4 * static_cast<size_t>(d)];
             const uint64_t size =
                 (uint64_t{b[0]} << 24) | (uint64_t{b[1]} << 16) | (uint64_t{b[2]} << 8) | b[3];
             shape.push_back(static_cast<int64_t>(size));
-            if (__builtin_mul_overflow(numel, size, &numel)) fail("dims ", shape_str(shape), "... overflow");
+            numel *= size;  // no overflow: numel <= extent, checked below
+            if (__builtin_mul_overflow(extent, std::max<uint64_t>(size, 1), &extent))
+                fail("dims ", shape_str(shape), "... overflow");
         }
-        uint64_t nbytes = 0;
-        if (__builtin_mul_overflow(numel, type->itemsize, &nbytes) ||
-            nbytes > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+        uint64_t max_bytes = 0;
+        if (__builtin_mul_overflow(extent, type->itemsize, &max_bytes) ||
+            max_bytes > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
             fail("dims ", shape_str(shape), " are too large");
+        const uint64_t nbytes = numel * type->itemsize;
         const uint64_t header_size = 4 + 4 * static_cast<uint64_t>(ndims);
 
         // ---- size checks before allocating ----

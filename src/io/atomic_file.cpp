@@ -147,8 +147,13 @@ void AtomicFile::write(const void* data, size_t n) {
             const ssize_t w = ::write(fd_, p + done, chunk - done);
             if (w < 0) {
                 if (errno == EINTR) continue;
+                // EFBIG (the file size limit), ENOSPC (a full disk), EDQUOT, EIO: the temporary
+                // file is removed by the destructor, the target was never touched.
                 fail("cannot write the temporary file " + temp_path_, errno);
             }
+            // write() of n > 0 bytes to a file returns 0 only on a broken filesystem; without
+            // this check the loop would spin forever.
+            if (w == 0) fail("cannot write the temporary file " + temp_path_, ENOSPC);
             done += static_cast<size_t>(w);
         }
         p += chunk;

@@ -59,8 +59,10 @@ Checkpoint load_checkpoint(const std::string& path) {
         TINYDL_CHECK(list.is_array(), op, path,
                      ": metadata 'tinydl_parts' is not a JSON list: ", names->second);
         for (const auto& name : list) {
-            TINYDL_CHECK(name.is_string(), op, path,
-                         ": metadata 'tinydl_parts' lists a non-string: ", name.dump());
+            // The type, not the value: dump() recurses once per nesting level, and a value
+            // nested a million deep overflowed the stack (found by fuzzing).
+            TINYDL_CHECK(name.is_string(), op, path, ": metadata 'tinydl_parts' lists a non-string (",
+                         name.type_name(), ")");
             c.parts[name.get<std::string>()];
         }
     }

@@ -5,12 +5,14 @@
 // tensor is allocated, the header is parsed and every claim in it is checked against the real
 // file size (the checks of the reference reader's `read_metadata` and `Metadata::validate`):
 //   - the header length N is at most 100,000,000 and 8 + N fits in the file;
-//   - the header is UTF-8 JSON, an object, with no duplicate keys at any level;
+//   - the header is UTF-8 JSON, an object, with no duplicate keys at any level, nested at most
+//     8 levels deep (it needs 3);
 //   - each entry has a known dtype, a shape of non-negative integers and data_offsets [BEGIN, END]
 //     with END >= BEGIN;
 //   - sorted by BEGIN, the ranges tile the buffer: the first starts at 0, each starts where the
 //     previous one ends (no overlap, no gap), and the last ends exactly at the end of the file;
-//   - numel x itemsize (overflow-checked) equals END - BEGIN for every tensor.
+//   - numel x itemsize (overflow-checked) equals END - BEGIN for every tensor, and the shape's
+//     strides fit in int64 too (a zero dim makes numel 0 whatever the other dims are).
 // So the bytes allocated never exceed the file's size. Every failure is a tinydl::Error of the
 // form "load_safetensors: <path>: <what is wrong>".
 //
@@ -48,6 +50,10 @@ using json = nlohmann::json;
 using ordered_json = nlohmann::ordered_json;
 
 constexpr uint64_t kMaxHeaderLength = 100'000'000;  // the reference reader's limit
+// A header nests 3 levels (the object, an entry, its shape). Deeper input is refused while it is
+// parsed: nlohmann's dump(), which error messages use, recurses once per level, and a 2 MB
+// header of nested brackets overflowed the stack (found by fuzzing).
+constexpr int kMaxHeaderDepth = 8;
 
 // ---- dtypes -------------------------------------------------------------------------------------
 // The format's dtype names for what tinydl can hold. F16 and BF16 are read into float32.
@@ -97,6 +103,13 @@ uint32_t crc32_update(uint32_t crc, const void* data, uint64_t n) {
 
 std::string shape_text(const std::vector<int64_t>& shape) { return shape_str(IntArrayRef(shape)); }
 
+// A JSON value in an error message: its first 80 characters (a value may be megabytes long).
+std::string excerpt(const json& value) {
+    std::string text = value.dump();
+    if (text.size() > 80) text = text.substr(0, 77) + "...";
+    return text;
+}
+
 // ---- files ----------------------------------------------------------------------------------------
 struct FileCloser {
     void operator()(std::FILE* f) const { std::fclose(f); }
@@ -142,7 +155,10 @@ class HeaderParser {
     json parse_json(const std::string& text) {
         std::vector<std::set<std::string>> open_objects;
         std::optional<std::string> duplicate;
-        json::parser_callback_t callback = [&](int, json::parse_event_t event, json& parsed) {
+        json::parser_callback_t callback = [&](int depth, json::parse_event_t event, json& parsed) {
+            if (depth > kMaxHeaderDepth)
+                fail("the header nests more than ", kMaxHeaderDepth,
+                     " levels of objects and lists (a safetensors header needs 3)");
             if (event == json::parse_event_t::object_start) {
                 open_objects.emplace_back();
             } else if (event == json::parse_event_t::object_end) {
@@ -176,20 +192,20 @@ class HeaderParser {
     uint64_t read_count(const std::string& name, const char* field, const json& v) const {
         if (!v.is_number_unsigned() ||
             v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-            fail("tensor '", name, "': ", field, " must hold non-negative integers, found ", v.dump());
+            fail("tensor '", name, "': ", field, " must hold non-negative integers, found ", excerpt(v));
         return v.get<uint64_t>();
     }
 
     Entry read_entry(const std::string& name, const json& value) const {
         if (!value.is_object())
             fail("tensor '", name, "': expected an object {dtype, shape, data_offsets}, found ",
-                 value.dump());
+                 excerpt(value));
         for (const char* field : {"dtype", "shape", "data_offsets"})
             if (!value.contains(field)) fail("tensor '", name, "': missing \"", field, "\"");
         Entry e;
         e.name = name;
         const json& dtype = value["dtype"];
-        if (!dtype.is_string()) fail("tensor '", name, "': dtype must be a string, found ", dtype.dump());
+        if (!dtype.is_string()) fail("tensor '", name, "': dtype must be a string, found ", excerpt(dtype));
         const std::string code = dtype.get<std::string>();
         e.dtype = find_file_dtype(code);
         if (e.dtype == nullptr) {
@@ -198,14 +214,14 @@ class HeaderParser {
                     fail("tensor '", name, "' has dtype ", code,
                          ", which tinydl cannot hold (supported: F32, F64, I64, I32, U8, BOOL; F16 and BF16 "
                          "are read as F32)");
-            fail("tensor '", name, "' has unknown dtype '", code, "'");
+            fail("tensor '", name, "' has unknown dtype '", code.size() > 40 ? code.substr(0, 37) + "..." : code, "'");
         }
         const json& shape = value["shape"];
-        if (!shape.is_array()) fail("tensor '", name, "': shape must be a list, found ", shape.dump());
+        if (!shape.is_array()) fail("tensor '", name, "': shape must be a list, found ", excerpt(shape));
         for (const json& d : shape) e.shape.push_back(static_cast<int64_t>(read_count(name, "shape", d)));
         const json& offsets = value["data_offsets"];
         if (!offsets.is_array() || offsets.size() != 2)
-            fail("tensor '", name, "': data_offsets must be [BEGIN, END], found ", offsets.dump());
+            fail("tensor '", name, "': data_offsets must be [BEGIN, END], found ", excerpt(offsets));
         e.begin = read_count(name, "data_offsets", offsets[0]);
         e.end = read_count(name, "data_offsets", offsets[1]);
         if (e.end < e.begin)
@@ -231,14 +247,22 @@ class HeaderParser {
                 fail("gap of ", e.begin - expected_begin, " bytes between tensors '", previous->name,
                      "' (ends at ", previous->end, ") and '", e.name, "' (starts at ", e.begin, ")");
             }
-            uint64_t numel = 1;
-            for (int64_t d : e.shape)
-                if (__builtin_mul_overflow(numel, static_cast<uint64_t>(d), &numel) ||
-                    numel > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
+            // numel, and `extent`, the product with zero dims counted as 1, which the tensor's
+            // strides hold: shape [0, 2^40, 2^40] has no elements but strides past int64
+            // (found by fuzz_safetensors). numel <= extent, so checking extent covers both.
+            constexpr uint64_t kMax = std::numeric_limits<int64_t>::max();
+            uint64_t numel = 1, extent = 1;
+            for (int64_t d : e.shape) {
+                const uint64_t size = static_cast<uint64_t>(d);
+                numel *= size;  // cannot wrap: numel <= extent, checked next
+                if (__builtin_mul_overflow(extent, std::max<uint64_t>(size, 1), &extent) || extent > kMax)
                     fail("tensor '", e.name, "': shape ", shape_text(e.shape), " has too many elements");
-            uint64_t nbytes = 0;
-            if (__builtin_mul_overflow(numel, static_cast<uint64_t>(e.dtype->file_itemsize), &nbytes))
+            }
+            // In memory too: F16/BF16 become 4-byte floats.
+            const uint64_t item_bytes = std::max<uint64_t>(e.dtype->file_itemsize, itemsize(e.dtype->dtype));
+            if (extent > kMax / item_bytes)
                 fail("tensor '", e.name, "': shape ", shape_text(e.shape), " is too large");
+            const uint64_t nbytes = numel * static_cast<uint64_t>(e.dtype->file_itemsize);
             if (nbytes != e.end - e.begin)
                 fail("tensor '", e.name, "' has shape ", shape_text(e.shape), " and dtype ", e.dtype->code,
                      " (", nbytes, " bytes) but data_offsets [", e.begin, ", ", e.end, "] span ",

@@ -7,6 +7,7 @@
 // tinydl ops and end in reduce_grad, which sums a gradient back down to its input's shape.
 //
 // Shapes: a and b broadcast to out; g is the incoming gradient, of out's shape.
+#include "src/core/layout.h"
 #include "src/cpu/elementwise.h"
 #include "src/ops/op_utils.h"
 #include "tinydl/factory.h"
@@ -111,8 +112,11 @@ Tensor binary_forward(const KernelTable<BinaryKernel>& kernels, const Tensor& a,
     const DimVector shape = a.sizes() == b.sizes() ? DimVector(a.sizes()) : broadcast_shapes(a.sizes(), b.sizes(), kernels.name);
     const Tensor ac = detail::to_raw(a, compute);
     const Tensor bc = detail::to_raw(b, compute);
-    Tensor out = detail::empty_raw(shape, out_dtype, a.device());
-    if (out.numel() > 0) kernels.get(a.device())(view_of(out), broadcast_view(ac, shape), broadcast_view(bc, shape));
+    const TensorView va = broadcast_view(ac, shape), vb = broadcast_view(bc, shape);
+    // The result takes the inputs' memory order (Note in src/core/layout.h): a.t() + b.t() is transposed.
+    Tensor out = detail::empty_like_operands(shape, std::array<IntArrayRef, 2>{va.strides, vb.strides}, out_dtype,
+                                             a.device());
+    if (out.numel() > 0) kernels.get(a.device())(view_of(out), va, vb);
     return out;
 }
 
@@ -353,10 +357,10 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     const DimVector shape = broadcast_shapes(broadcast_shapes(cond.sizes(), a.sizes(), "where"), b.sizes(), "where");
     const DType t = promoted("where", a, b);
     const Tensor ac = detail::to_raw(a, t), bc = detail::to_raw(b, t);
-    Tensor out = detail::empty_raw(shape, t, a.device());
-    if (out.numel() > 0)
-        where_kernels.get(a.device())(view_of(out), broadcast_view(cond, shape), broadcast_view(ac, shape),
-                                      broadcast_view(bc, shape));
+    const TensorView vc = broadcast_view(cond, shape), va = broadcast_view(ac, shape), vb = broadcast_view(bc, shape);
+    Tensor out = detail::empty_like_operands(shape, std::array<IntArrayRef, 3>{vc.strides, va.strides, vb.strides}, t,
+                                             a.device());
+    if (out.numel() > 0) where_kernels.get(a.device())(view_of(out), vc, va, vb);
     if (autograd::should_record(a, b)) {
         auto node = record_binary<WhereBackward>(a, b);
         node->cond.save(cond);

@@ -129,12 +129,33 @@ Tensor randperm(int64_t n, TensorOptions options) {
 }
 
 // ---- *_like ------------------------------------------------------------------------------------------------
-Tensor empty_like(const Tensor& t, std::optional<TensorOptions> o) { return empty(t.sizes(), like_options(t, o)); }
-Tensor zeros_like(const Tensor& t, std::optional<TensorOptions> o) { return zeros(t.sizes(), like_options(t, o)); }
-Tensor ones_like(const Tensor& t, std::optional<TensorOptions> o) { return ones(t.sizes(), like_options(t, o)); }
-Tensor full_like(const Tensor& t, Scalar v, std::optional<TensorOptions> o) { return full(t.sizes(), v, like_options(t, o)); }
-Tensor rand_like(const Tensor& t, std::optional<TensorOptions> o) { return rand(t.sizes(), like_options(t, o)); }
-Tensor randn_like(const Tensor& t, std::optional<TensorOptions> o) { return randn(t.sizes(), like_options(t, o)); }
+// like_options (which rejects an undefined t) runs before t.sizes(): the order in which a call's
+// arguments are evaluated is unspecified, and clang's left-to-right order dereferenced the
+// undefined tensor first (found by the clang sanitizer build).
+Tensor empty_like(const Tensor& t, std::optional<TensorOptions> o) {
+    const TensorOptions options = like_options(t, o);
+    return empty(t.sizes(), options);
+}
+Tensor zeros_like(const Tensor& t, std::optional<TensorOptions> o) {
+    const TensorOptions options = like_options(t, o);
+    return zeros(t.sizes(), options);
+}
+Tensor ones_like(const Tensor& t, std::optional<TensorOptions> o) {
+    const TensorOptions options = like_options(t, o);
+    return ones(t.sizes(), options);
+}
+Tensor full_like(const Tensor& t, Scalar v, std::optional<TensorOptions> o) {
+    const TensorOptions options = like_options(t, o);
+    return full(t.sizes(), v, options);
+}
+Tensor rand_like(const Tensor& t, std::optional<TensorOptions> o) {
+    const TensorOptions options = like_options(t, o);
+    return rand(t.sizes(), options);
+}
+Tensor randn_like(const Tensor& t, std::optional<TensorOptions> o) {
+    const TensorOptions options = like_options(t, o);
+    return randn(t.sizes(), options);
+}
 
 // ---- from C++ data -------------------------------------------------------------------------------------------
 namespace detail {

@@ -183,6 +183,30 @@ TEST(Mm, GradientOnlyForTheInputThatNeedsIt) {
     EXPECT_FALSE(b.grad().defined());
 }
 
+// Note [Gradient layout] in src/ops/matmul.cpp: a column-major operand (Linear's w.t()) gets its
+// gradient column-major too, so the weight's gradient arrives in the weight's own layout.
+TEST(Mm, GradientOfAColumnMajorOperandKeepsItsLayout) {
+    manual_seed(8);
+    const Tensor x = leaf_of({5, 4}), w = leaf_of({3, 4});
+    const Tensor wt = w.t(), xt = leaf_of({4, 3}).t();  // both column-major views
+    const Tensor g = randn({5, 3}, kFloat64);
+    const auto grads = tinydl::grad({mm(x, wt)}, {wt}, {g});
+    EXPECT_EQ(grads[0].strides(), wt.strides());
+    EXPECT_TRUE(allclose(grads[0], reference_matmul(x.t().contiguous(), g), 1e-12, 1e-12));
+    const Tensor h = randn({3, 2}, kFloat64);
+    const Tensor b = leaf_of({4, 2});
+    const auto ga = tinydl::grad({mm(xt, b)}, {xt}, {h});
+    EXPECT_EQ(ga[0].strides(), xt.strides());
+    EXPECT_TRUE(allclose(ga[0], reference_matmul(h, b.t().contiguous()), 1e-12, 1e-12));
+    // And the leaf w receives a contiguous gradient with the right values.
+    mm(x, wt).backward(g);
+    EXPECT_TRUE(w.grad().is_contiguous());
+    EXPECT_TRUE(allclose(w.grad(), reference_matmul(g.t().contiguous(), x), 1e-12, 1e-12));
+    auto fn = [](const std::vector<Tensor>& in) { return mm(in[0], in[1].t()); };
+    EXPECT_TRUE(gradcheck_ok(fn, {x, w}));
+    EXPECT_TRUE(gradgradcheck_ok(fn, {x, w}));
+}
+
 TEST(Matmul, BroadcastBatchGradientIsSummed) {
     // [3, 4] x [2, 4, 5]: a is used by both batch entries, so its gradient is the sum of both.
     manual_seed(8);
