@@ -7,7 +7,8 @@
 //     match the file: for a plain file, against its size on disk before anything is allocated;
 //     for a gzip file, the claim must at least fit in what deflate can expand the compressed
 //     bytes to (1032:1 at most), and then exactly that many bytes must come out, with nothing
-//     after them;
+//     after them; the gzip'd data is read into a buffer that grows as it arrives, so memory
+//     follows what the file holds, not what its header claims;
 //   - corrupt or truncated gzip streams (bad CRC, cut-off data) are reported with zlib's message.
 // Every error says "read_idx: <path>: <what is wrong>".
 #include "tinydl/data/idx.h"
@@ -122,13 +123,33 @@ class IdxReader {
                  file_size, "-byte gzip file can hold");
 
         // ---- data ----
-        Tensor out = empty(shape, TensorOptions(type->dtype));
-        auto* data = static_cast<unsigned char*>(out.data_ptr());
-        const uint64_t n = read_some(data, nbytes);
-        if (n < nbytes) {
-            check_stream();
-            fail(mismatch(nbytes, n), gzip_problem());
+        // A plain file's size was checked above, so its claim is true and the tensor can be
+        // allocated first. A gzip file's claim is only bounded (up to 1032x the file): read it
+        // into a buffer that grows as the data really arrives, so a 1 MB file claiming 1 GB
+        // costs what it holds, not what it claims, before the mismatch is found.
+        Tensor out;
+        if (!compressed) {
+            out = empty(shape, TensorOptions(type->dtype));
+            const uint64_t n = read_some(out.data_ptr(), nbytes);
+            if (n < nbytes) fail(mismatch(nbytes, n));
+        } else {
+            std::vector<unsigned char> buffer;
+            uint64_t n = 0;
+            while (n < nbytes) {
+                buffer.resize(std::min<uint64_t>(nbytes, std::max<uint64_t>(2 * n, uint64_t{1} << 20)));
+                const uint64_t want = buffer.size() - n;
+                const uint64_t got = read_some(buffer.data() + n, want);
+                n += got;
+                if (got < want) break;
+            }
+            if (n < nbytes) {
+                check_stream();
+                fail(mismatch(nbytes, n), gzip_problem());
+            }
+            out = empty(shape, TensorOptions(type->dtype));
+            if (nbytes > 0) std::memcpy(out.data_ptr(), buffer.data(), nbytes);
         }
+        auto* data = static_cast<unsigned char*>(out.data_ptr());
         // Anything after the data is an error too; count it (up to a limit).
         constexpr uint64_t kMaxCounted = uint64_t{1} << 20;
         unsigned char scratch[1 << 14];

@@ -7,6 +7,7 @@
 
 #include "tests/io/io_test_helpers.h"
 #include "tests/support/test_utils.h"
+#include "tinydl/memory.h"
 
 namespace tinydl {
 namespace {
@@ -190,6 +191,18 @@ TEST(Idx, MnistSizedLabelsOffByOne) {
     EXPECT_ERROR(data::read_idx(path),
                  "train-labels-idx1-ubyte.gz: expected 60000 bytes of data after the header, found 60001",
                  "(1 trailing bytes)");
+}
+
+// A gzip file may claim up to 1032x its size; the reader must not allocate the claim before the
+// data arrives (a 64 KiB file claiming 32 MiB costs about what it holds).
+TEST(Idx, GzipClaimLargerThanItsDataAllocatesNoTensorForTheClaim) {
+    TempDir dir;
+    const std::string path = dir.file("claims-too-much.gz");
+    write_bytes(path, gzip_stored(idx_file(0x08, {32 << 20}, std::string(65536, '\x07'))));
+    memory::reset_peak_stats();
+    const int64_t before = memory::stats().allocated_bytes;
+    EXPECT_ERROR(data::read_idx(path), "expected 33554432 bytes of data after the header, found 65536");
+    EXPECT_LT(memory::stats().max_allocated_bytes - before, int64_t{1} << 20);
 }
 
 TEST(Idx, DamagedGzipIsAnError) {

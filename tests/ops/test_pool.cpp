@@ -489,5 +489,56 @@ TEST(Pool2d, Errors) {
     EXPECT_ERROR(adaptive_avg_pool2d(x, {-1, 2}), "elements of output_size must be greater than or equal to 0");
 }
 
+// The 2x2 stride-2 fast path (Note [max_pool2d 2x2 fast path] in src/cpu/pool.cpp) against a
+// naive loop with PyTorch's rule: a tap wins when larger or NaN, from -inf at the first in-bounds
+// tap. Values come from {-inf, -1, 0, 1, NaN} so windows are full of ties and NaNs; odd H / W
+// drop (floor) or keep as partial windows (ceil_mode) the last row / column; widths give rows
+// of 1 to 14 outputs, so whole SIMD blocks, a redone ragged end and the scalar loop all run.
+TEST(MaxPool2d, FastPath2x2MatchesPyTorchRuleWithTiesAndNans) {
+    const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+    const double pool[] = {-inf, -1.0, 0.0, 1.0, nan};
+    std::mt19937 gen(2024);
+    std::uniform_int_distribution<int> pick(0, 4);
+    for (const auto& [H, W] : std::vector<std::pair<int64_t, int64_t>>{{6, 8}, {7, 8}, {6, 9}, {7, 9}, {3, 5}, {5, 6}, {4, 14}, {5, 3}, {28, 28}}) {
+        for (bool ceil_mode : {false, true}) {
+            SCOPED_TRACE("H " + std::to_string(H) + " W " + std::to_string(W) + (ceil_mode ? " ceil" : " floor"));
+            const int64_t P = 3 * 5;
+            std::vector<double> v(P * H * W);
+            for (double& e : v) e = pool[pick(gen)];
+            const int64_t OH = ref_out_size(H, 2, 2, 0, 1, ceil_mode), OW = ref_out_size(W, 2, 2, 0, 1, ceil_mode);
+            std::vector<double> want_v;
+            std::vector<int64_t> want_i;
+            for (int64_t q = 0; q < P; ++q)
+                for (int64_t oh = 0; oh < OH; ++oh)
+                    for (int64_t ow = 0; ow < OW; ++ow) {
+                        double best = -inf;
+                        int64_t best_i = -1;
+                        for (int64_t ih = 2 * oh; ih < std::min(2 * oh + 2, H); ++ih)
+                            for (int64_t iw = 2 * ow; iw < std::min(2 * ow + 2, W); ++iw) {
+                                const double e = v[(q * H + ih) * W + iw];
+                                if (best_i < 0) best_i = ih * W + iw;
+                                if (e > best || std::isnan(e)) {
+                                    best = e;
+                                    best_i = ih * W + iw;
+                                }
+                            }
+                        want_v.push_back(best);
+                        want_i.push_back(best_i);
+                    }
+            const Tensor x = tensor(v, kFloat64).reshape({3, 5, H, W});
+            for (DType dtype : {kFloat64, kFloat32}) {
+                auto [values, indices] = max_pool2d_with_indices(x.to(dtype), {2, 2}, {2, 2}, {0, 0}, {1, 1}, ceil_mode);
+                ASSERT_EQ(values.sizes(), (Dims{3, 5, OH, OW}));
+                EXPECT_EQ(indices.to_vector<int64_t>(), want_i);
+                const std::vector<double> got = values.to_vector<double>();
+                for (size_t o = 0; o < got.size(); ++o) {
+                    EXPECT_EQ(std::isnan(got[o]), std::isnan(want_v[o])) << o;
+                    if (!std::isnan(want_v[o])) EXPECT_EQ(got[o], want_v[o]) << o;
+                }
+            }
+        }
+    }
+}
+
 }  // namespace
 }  // namespace tinydl

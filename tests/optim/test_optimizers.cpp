@@ -11,6 +11,7 @@
 // Below the table: param groups, zero_grad, parameters without gradients, state_dict keys and
 // load errors, constructor errors, gradient clipping, and an end-to-end check that every
 // optimizer minimises a least-squares loss through real backward() calls.
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -765,6 +766,73 @@ TEST(OptimizerEndToEnd, EveryOptimizerMinimisesLeastSquares) {
             last = loss.item<float>();
         }
         EXPECT_LT(last, 1e-3f * initial) << run.name << ": loss " << initial << " -> " << last;
+    }
+}
+
+// Adam's float32 fused loop (SIMD on x86-64: Note [Adam float32 SIMD] in src/optim/adam.cpp)
+// against the update written out in float32 here, one element at a time, in PyTorch's order:
+// scalars rounded to float, bias corrections once per step in double. 1003 elements: whole
+// vectors and a scalar tail. Bit-identical in a default build; the tolerance (two ulps) only
+// leaves room for an FMA-contracting build (TINYDL_NATIVE).
+TEST(Optimizer, AdamFloat32FusedLoopMatchesAScalarFloatLoop) {
+    struct AdamCase {
+        const char* name;
+        double lr, beta1, beta2, eps, weight_decay;
+        bool amsgrad, maximize, decoupled;
+    };
+    const AdamCase cases[] = {
+        {"adam", 1e-3, 0.9, 0.999, 1e-8, 0, false, false, false},
+        {"adam_l2_amsgrad", 1e-2, 0.9, 0.99, 1e-6, 0.1, true, false, false},
+        {"adam_maximize_big_w1", 1e-2, 0.3, 0.9, 1e-3, 0, false, true, false},  // 1 - beta1 >= 0.5: lerp's other form
+        {"adamw_amsgrad", 1e-2, 0.9, 0.999, 1e-8, 0.3, true, false, true},
+    };
+    manual_seed(7);
+    const int64_t n = 1003;
+    const Tensor p0 = randn({n}), grads = randn({3, n});
+    for (const AdamCase& c : cases) {
+        SCOPED_TRACE(c.name);
+        Tensor p = p0.clone().requires_grad_(true);
+        OptimizerPtr opt;
+        if (c.decoupled)
+            opt = std::make_unique<optim::AdamW>(std::vector<Tensor>{p}, AdamWOptions(c.lr)
+                                                                            .betas({c.beta1, c.beta2})
+                                                                            .eps(c.eps)
+                                                                            .weight_decay(c.weight_decay)
+                                                                            .amsgrad(c.amsgrad)
+                                                                            .maximize(c.maximize));
+        else
+            opt = std::make_unique<optim::Adam>(std::vector<Tensor>{p}, AdamOptions(c.lr)
+                                                                           .betas({c.beta1, c.beta2})
+                                                                           .eps(c.eps)
+                                                                           .weight_decay(c.weight_decay)
+                                                                           .amsgrad(c.amsgrad)
+                                                                           .maximize(c.maximize));
+        std::vector<float> ep = p0.to_vector<float>(), m(n, 0.0f), v(n, 0.0f), v_max(n, 0.0f);
+        const float wd = static_cast<float>(c.weight_decay), decay = static_cast<float>(1.0 - c.lr * c.weight_decay);
+        const float w1 = static_cast<float>(1.0 - c.beta1), beta2 = static_cast<float>(c.beta2);
+        const float w2 = static_cast<float>(1.0 - c.beta2), eps = static_cast<float>(c.eps);
+        for (int step = 1; step <= 3; ++step) {
+            const std::vector<float> g_all = grads.select(0, step - 1).to_vector<float>();
+            p.set_grad(grads.select(0, step - 1).contiguous());
+            opt->step();
+            const float neg_step_size = static_cast<float>(-(c.lr / (1 - std::pow(c.beta1, step))));
+            const float bc2_sqrt = static_cast<float>(std::sqrt(1 - std::pow(c.beta2, step)));
+            for (int64_t i = 0; i < n; ++i) {
+                float g = c.maximize ? -g_all[i] : g_all[i];
+                float param = ep[i];
+                if (c.weight_decay != 0 && !c.decoupled) g = g + wd * param;
+                if (c.weight_decay != 0 && c.decoupled) param = param * decay;
+                m[i] = w1 < 0.5f ? m[i] + w1 * (g - m[i]) : g - (g - m[i]) * (1.0f - w1);
+                v[i] = v[i] * beta2 + w2 * g * g;
+                float second = v[i];
+                if (c.amsgrad) second = v_max[i] = std::max(v_max[i], v[i]);
+                const float denom = std::sqrt(second) / bc2_sqrt + eps;
+                ep[i] = param + neg_step_size * m[i] / denom;
+            }
+            const std::vector<float> got = p.to_vector<float>();
+            for (int64_t i = 0; i < n; ++i)
+                ASSERT_NEAR(got[i], ep[i], 2.5e-7f * std::abs(ep[i])) << "step " << step << " element " << i;
+        }
     }
 }
 
