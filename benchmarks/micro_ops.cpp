@@ -284,6 +284,30 @@ BENCHMARK_CAPTURE(BM_w5_conv, conv1_fwd_bwd, kConv1, true)->Unit(benchmark::kMil
 BENCHMARK_CAPTURE(BM_w5_conv, conv2_fwd, kConv2, false)->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_w5_conv, conv2_fwd_bwd, kConv2, true)->Unit(benchmark::kMillisecond);
 
+// One gradient at a time: forward, then backward with only one of x, w, b requiring grad, so
+// that (this time - conv*_fwd) is what that gradient's kernel costs.
+enum class Part { Input, Weight, Bias };
+void BM_w5_conv_part(benchmark::State& state, ConvCase c, Part part) {
+    constexpr int64_t batch = 128;
+    const Tensor x = randn({batch, c.c_in, c.size, c.size}).requires_grad_(part == Part::Input);
+    const Tensor w = (randn({c.c_out, c.c_in, 3, 3}) * 0.1).requires_grad_(part == Part::Weight);
+    const Tensor b = (randn({c.c_out}) * 0.1).requires_grad_(part == Part::Bias);
+    const Tensor g = randn({batch, c.c_out, c.size, c.size});
+    for (auto _ : state) {
+        Tensor y = conv2d(x, w, b, 1, 1);
+        y.backward(g);
+        x.set_grad({});
+        w.set_grad({});
+        b.set_grad({});
+        benchmark::DoNotOptimize(y.data_ptr());
+    }
+}
+BENCHMARK_CAPTURE(BM_w5_conv_part, conv1_weight, kConv1, Part::Weight)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_w5_conv_part, conv1_bias, kConv1, Part::Bias)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_w5_conv_part, conv2_input, kConv2, Part::Input)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_w5_conv_part, conv2_weight, kConv2, Part::Weight)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_w5_conv_part, conv2_bias, kConv2, Part::Bias)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 // ---- issue 7 (CPU performance): the allocator and transposed reads ----------------------------

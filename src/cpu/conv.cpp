@@ -6,11 +6,11 @@
 //   forward       y[n]   [Og, L] = w      [Og, K] x cols   [K, L]     (per group)
 //   input grad    cols   [K, L]  = w^T    [K, Og] x grad_y [Og, L],  grad_x[n] = col2im(cols)
 //   weight grad   grad_w [Og, K] += grad_y [Og, L] x cols^T [L, K]    (summed over n)
-// Each image is one task for parallel_for, with a column buffer per task (never a whole
+// Each image is one task for parallel_for, with a column buffer per thread (never a whole
 // [N, K, L] tensor). A 1x1 kernel with stride 1 and no padding needs no im2col: the image is
-// its own column matrix. With the own AVX-512 GEMM (float32, groups = 1), chunks of images
-// share one wider GEMM and the weight gradient is split by output slabs instead (Note [Batched
-// convolution GEMMs]).
+// its own column matrix. With the own AVX-512 GEMM (float32, groups = 1) the weight gradient
+// is split by output slabs instead, and the forward's bias is added inside the GEMM (Note
+// [Convolution GEMMs]).
 // What it is not: Winograd, FFT or a direct (register-blocked) convolution; no NHWC layout.
 // The naive 7-loop convolution every result is checked against is conv2d_reference in
 // tests/ops/test_conv.cpp; docs/convolution.md draws the picture.
@@ -147,89 +147,30 @@ template void col2im<double>(double*, const double*, const ConvGeometry&);
 
 namespace {
 
-// ---- the batched float32 path (own AVX-512 GEMM) ------------------------------------------------
-// Note [Batched convolution GEMMs]: with one GEMM per image, conv 32->64 at 14x14 multiplies
-// [64, 288] x [288, 196]: the GEMM packs the same weight for every image, and 196 columns fill
-// its 48-wide register tiles only 82% (5 tiles for 4.08). So when the float32 GEMM rounds the
-// same however its columns are cut (GemmVariant::f32_split_invariant), the forward and the
-// input gradient line up the columns of a chunk of images side by side in one wider matrix
-// [K, nb * L] and run one GEMM per chunk; a copy moves results from the [O, nb * L] layout to
-// the images' [O, L] blocks (with the bias added on the way). The weight gradient needs no
-// chunks: its output [O, K] is cut into column (or row) slabs, one per thread, each summing all
-// images in order, so its bits do not depend on the thread count and need no partial buffers.
-// Other GEMMs (Eigen's, whose rounding follows the operand sizes) keep one product per image.
-// GEMM columns per chunk (at least): conv 32->64 at 14x14 takes 3 images, 588 columns. Measured
-// (1 thread, fwd / fwd+bwd ms): 1 image 13.3 / 39.7, 3 images 12.1 / 37.7, 6 images 12.4 / 37.7,
-// 11 images 13.4 / 40.8: wider chunks fall out of L2.
-constexpr int64_t kChunkColumns = 512;
-
-bool use_batched_path(const ConvGeometry& g) { return g.groups == 1 && gemm_variant().f32_split_invariant; }
-
-// Images per chunk: at least kChunkColumns columns, but no more images than a thread gets.
-int64_t images_per_chunk(const ConvGeometry& g) {
-    const int64_t nb = std::max<int64_t>(1, (kChunkColumns + g.L() - 1) / g.L());
-    const int64_t per_thread = (g.N + get_num_threads() - 1) / get_num_threads();
-    return std::clamp<int64_t>(per_thread, 1, nb);
-}
-
 // A per-thread scratch buffer that keeps its memory between calls: a fresh multi-MiB
 // std::vector per call would page-fault its way through new memory every training step.
-float* scratch(int which, size_t n) {
-    static thread_local std::vector<float> buffers[2];
-    std::vector<float>& b = buffers[which];
+template <typename T> T* scratch(int which, size_t n) {
+    static thread_local std::vector<T> buffers[2];
+    std::vector<T>& b = buffers[which];
     if (b.size() < n) b.resize(n);
     return b.data();
 }
 
-// y[n] = w cols(x[n]) + bias, nb images per GEMM.
-void forward_batched(float* y, const float* x, const float* w, const float* bias, const ConvGeometry& g) {
-    const GemmFn<float> gemm = gemm_variant().f32;
-    const int64_t L = g.L(), K = g.K(), O = g.O, CHW = g.C * g.H * g.W;
-    const int64_t nb = images_per_chunk(g), chunks = (g.N + nb - 1) / nb;
-    parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
-        float* cols = scratch(0, static_cast<size_t>(K * nb * L));  // [K, m * L]
-        float* out = scratch(1, static_cast<size_t>(O * nb * L));   // [O, m * L]
-        for (int64_t chunk = begin; chunk < end; ++chunk) {
-            const int64_t n0 = chunk * nb, m = std::min(nb, g.N - n0), ld = m * L;
-            for (int64_t i = 0; i < m; ++i) im2col_rows(cols + i * L, ld, x + (n0 + i) * CHW, g, 0, K);
-            gemm(out, w, cols, O, ld, K, ld, K, true, ld, true);
-            for (int64_t i = 0; i < m; ++i)
-                for (int64_t o = 0; o < O; ++o) {
-                    const float* src = out + o * ld + i * L;
-                    float* dst = y + ((n0 + i) * O + o) * L;
-                    const float b = bias != nullptr ? bias[o] : 0.0f;
-                    for (int64_t l = 0; l < L; ++l) dst[l] = src[l] + b;
-                }
-        }
-    });
-}
-
-// grad_x[n] = col2im(w^T grad_y[n]) (+ bias per channel), nb images per GEMM.
-void input_grad_batched(float* gx, const float* gy, const float* w, const float* bias, const ConvGeometry& g) {
-    const GemmFn<float> gemm = gemm_variant().f32;
-    const int64_t L = g.L(), K = g.K(), O = g.O, HW = g.H * g.W;
-    const int64_t nb = images_per_chunk(g), chunks = (g.N + nb - 1) / nb;
-    parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
-        float* gyc = scratch(0, static_cast<size_t>(O * nb * L));  // [O, m * L]
-        float* cols = scratch(1, static_cast<size_t>(K * nb * L));  // [K, m * L]
-        for (int64_t chunk = begin; chunk < end; ++chunk) {
-            const int64_t n0 = chunk * nb, m = std::min(nb, g.N - n0), ld = m * L;
-            for (int64_t i = 0; i < m; ++i)
-                for (int64_t o = 0; o < O; ++o)
-                    std::copy_n(gy + ((n0 + i) * O + o) * L, L, gyc + o * ld + i * L);
-            // cols [K, m L] = w^T [K, O] (w read column-major) x grad_y chunk [O, m L]
-            gemm(cols, w, gyc, K, ld, O, ld, K, false, ld, true);
-            for (int64_t i = 0; i < m; ++i) {
-                float* gxn = gx + (n0 + i) * g.C * HW;
-                std::fill(gxn, gxn + g.C * HW, 0.0f);
-                col2im_ld(gxn, cols + i * L, ld, g);
-                if (bias != nullptr)
-                    for (int64_t c = 0; c < g.C; ++c)
-                        for (float *p = gxn + c * HW, *e = p + HW; p < e; ++p) *p += bias[c];
-            }
-        }
-    });
-}
+// Note [Convolution GEMMs]: the forward and the input gradient run one GEMM per image (and
+// group), images spread over the threads. conv 32->64 at 14x14 multiplies [64, 288] x
+// [288, 196]: 196 columns are four 48-wide register tiles of the own GEMM and 4 columns over,
+// which its 16-wide edge kernel covers (94% of the lanes used). An earlier version put the
+// columns of 3 images side by side in one [288, 588] product to fill the tiles, and paid a
+// copy of every output back into the images' blocks; the edge kernels made that unnecessary.
+// The forward's bias rides along in the GEMM's store (GemmVariant::f32_row_bias) where the
+// variant has it, so the output is written once.
+//
+// The weight gradient sums over images, so it is split differently: with the own GEMM
+// (f32_split_invariant, groups = 1) its output [O, K] is cut into column (or row) slabs, one
+// per thread, each summing all images in order, so its bits do not depend on the thread count
+// and need no partial buffers (weight_grad_slabs); otherwise into per-thread image ranges
+// whose partial sums are added in order (weight_grad_impl).
+bool use_slab_weight_grad(const ConvGeometry& g) { return g.groups == 1 && gemm_variant().f32_split_invariant; }
 
 // grad_w [O, K] = sum_n grad_y[n] [O, L] x cols(x[n])^T [L, K], image by image in order. Three
 // ways to run each image's product, whichever fills the GEMM's register tiles (kMR x kNR) best:
@@ -239,7 +180,7 @@ void input_grad_batched(float* gx, const float* gy, const float* w, const float*
 //               tile: conv 1->32 has K = 9, O = 32, which fill a 8 x 48 tile at best 37%
 // Threads take slabs of the sum's columns (or rows, when there are too few columns), each over
 // every image in order: the thread count never changes the bits, and no partial sums are kept.
-void weight_grad_batched(float* gw, const float* gy, const float* x, const ConvGeometry& g) {
+void weight_grad_slabs(float* gw, const float* gy, const float* x, const ConvGeometry& g) {
     const GemmVariant& v = gemm_variant();
     const int64_t L = g.L(), K = g.K(), O = g.O, CHW = g.C * g.H * g.W;
     const auto fill = [](int64_t n, int64_t tile) {  // the share of tiles' lanes that hold data
@@ -275,7 +216,7 @@ void weight_grad_batched(float* gw, const float* gy, const float* x, const ConvG
             const int64_t c0 = split_columns ? lo : 0, c1 = split_columns ? hi : N;
             // The rows of cols this slab reads: its K range (columns of grad_w, or rows of grad_w^T).
             const int64_t r0 = transposed ? m0 : c0, r1 = transposed ? m1 : c1;
-            float* cols = scratch(0, static_cast<size_t>((r1 - r0) * L));  // rows [r0, r1) of cols, [*, L]
+            float* cols = scratch<float>(0, static_cast<size_t>((r1 - r0) * L));  // rows [r0, r1) of cols, [*, L]
             float* c = sum + m0 * N + c0;
             for (int64_t n = 0; n < g.N; ++n) {
                 im2col_rows(cols, L, x + n * CHW, g, r0, r1);
@@ -305,35 +246,43 @@ void weight_grad_batched(float* gw, const float* gy, const float* x, const ConvG
 template <typename T>
 void forward_impl(const TensorView& y_v, const TensorView& x_v, const TensorView& w_v, const TensorView& bias_v,
                   const ConvGeometry& g) {
-    if constexpr (std::is_same_v<T, float>)
-        if (use_batched_path(g))
-            return forward_batched(y_v.ptr<float>(), x_v.ptr<const float>(), w_v.ptr<const float>(),
-                                   bias_v.ptr<const float>(), g);
     const GemmFn<T> gemm = gemm_for<T>();
+    GemmRowBiasFn gemm_bias = nullptr;  // the GEMM that adds the bias as it stores, if there is one
+    if constexpr (std::is_same_v<T, float>) gemm_bias = gemm_variant().f32_row_bias;
     const int64_t L = g.L(), K = g.K(), Og = g.Og();
     const bool pointwise = is_pointwise(g);
     const T* x = x_v.ptr<const T>();
     const T* w = w_v.ptr<const T>();
     const T* bias = bias_v.ptr<const T>();
     T* y = y_v.ptr<T>();
+    const bool fused_bias = bias != nullptr && gemm_bias != nullptr && K > 0;
     parallel_for(0, g.N, 1, [&](int64_t begin, int64_t end) {
-        std::vector<T> cols(pointwise ? 0 : K * g.groups * L);  // this thread's column buffer
+        T* cols = pointwise ? nullptr : scratch<T>(0, static_cast<size_t>(K * g.groups * L));
         for (int64_t n = begin; n < end; ++n) {
             const T* xn = x + n * g.C * g.H * g.W;
             T* yn = y + n * g.O * L;
             const T* cn = xn;
             if (!pointwise) {
-                im2col(cols.data(), xn, g);
-                cn = cols.data();
+                im2col(cols, xn, g);
+                cn = cols;
             }
             for (int64_t grp = 0; grp < g.groups; ++grp) {
                 T* yg = yn + grp * Og * L;
+                const T* wg = w + grp * Og * K;
                 if (K == 0)  // no input channels: an empty sum
                     std::fill(yg, yg + Og * L, T(0));
-                else if (Og > 0)  // yg [Og, L] = wg [Og, K] x cols_g [K, L]
-                    gemm(yg, w + grp * Og * K, cn + grp * K * L, Og, L, K, L, K, true, L, true);
+                else if (Og == 0)
+                    continue;
+                else if constexpr (std::is_same_v<T, float>) {
+                    if (fused_bias)  // yg [Og, L] = wg [Og, K] x cols_g [K, L] + bias_g
+                        gemm_bias(yg, wg, cn + grp * K * L, Og, L, K, L, K, true, L, true, bias + grp * Og);
+                    else
+                        gemm(yg, wg, cn + grp * K * L, Og, L, K, L, K, true, L, true);
+                } else {
+                    gemm(yg, wg, cn + grp * K * L, Og, L, K, L, K, true, L, true);
+                }
             }
-            if (bias != nullptr)
+            if (bias != nullptr && !fused_bias)
                 for (int64_t o = 0; o < g.O; ++o)
                     for (T *p = yn + o * L, *e = p + L; p < e; ++p) *p += bias[o];
         }
@@ -344,10 +293,6 @@ void forward_impl(const TensorView& y_v, const TensorView& x_v, const TensorView
 template <typename T>
 void input_grad_impl(const TensorView& gx_v, const TensorView& gy_v, const TensorView& w_v,
                      const TensorView& bias_v, const ConvGeometry& g) {
-    if constexpr (std::is_same_v<T, float>)
-        if (use_batched_path(g))
-            return input_grad_batched(gx_v.ptr<float>(), gy_v.ptr<const float>(), w_v.ptr<const float>(),
-                                      bias_v.ptr<const float>(), g);
     const GemmFn<T> gemm = gemm_for<T>();
     const int64_t L = g.L(), K = g.K(), Og = g.Og(), HW = g.H * g.W;
     const bool pointwise = is_pointwise(g);
@@ -356,11 +301,11 @@ void input_grad_impl(const TensorView& gx_v, const TensorView& gy_v, const Tenso
     const T* bias = bias_v.ptr<const T>();
     T* gx = gx_v.ptr<T>();
     parallel_for(0, g.N, 1, [&](int64_t begin, int64_t end) {
-        std::vector<T> cols(pointwise ? 0 : K * g.groups * L);
+        T* cols = pointwise ? nullptr : scratch<T>(1, static_cast<size_t>(K * g.groups * L));
         for (int64_t n = begin; n < end; ++n) {
             T* gxn = gx + n * g.C * HW;
             const T* gyn = gy + n * g.O * L;
-            T* cn = pointwise ? gxn : cols.data();  // pointwise: the columns are grad_x itself
+            T* cn = pointwise ? gxn : cols;  // pointwise: the columns are grad_x itself
             for (int64_t grp = 0; grp < g.groups; ++grp) {
                 T* cg = cn + grp * K * L;
                 if (Og == 0)
@@ -370,7 +315,7 @@ void input_grad_impl(const TensorView& gx_v, const TensorView& gy_v, const Tenso
             }
             if (!pointwise) {
                 std::fill(gxn, gxn + g.C * HW, T(0));
-                col2im(gxn, cols.data(), g);
+                col2im(gxn, cols, g);
             }
             if (bias != nullptr)
                 for (int64_t c = 0; c < g.C; ++c)
@@ -397,7 +342,7 @@ void weight_grad_impl(const TensorView& gw_v, const TensorView& gy_v, const Tens
         return;
     }
     if constexpr (std::is_same_v<T, float>)
-        if (use_batched_path(g)) return weight_grad_batched(gw, gy, x, g);
+        if (use_slab_weight_grad(g)) return weight_grad_slabs(gw, gy, x, g);
     // Deterministic mode: a fixed number of partial sums, whatever the thread count.
     const int64_t ranges = std::min<int64_t>(g.N, is_deterministic() ? kDeterministicParts : get_num_threads());
     std::vector<std::vector<T>> partial(ranges - 1, std::vector<T>(size));  // range 0 writes gw itself

@@ -24,6 +24,10 @@ template <typename T> using GemmFn = void (*)(T* c, const T* a, const T* b, int6
                                               int64_t ldc, int64_t lda, bool a_row_major, int64_t ldb,
                                               bool b_row_major);
 
+using GemmRowBiasFn = void (*)(float* c, const float* a, const float* b, int64_t M, int64_t N, int64_t K,
+                               int64_t ldc, int64_t lda, bool a_row_major, int64_t ldb, bool b_row_major,
+                               const float* row_bias);
+
 struct GemmVariant {
     const char* name;  // "baseline", "avx2+fma", "avx512"
     GemmFn<float> f32;
@@ -38,6 +42,9 @@ struct GemmVariant {
     // b column-major only (gemm_avx512.h, sgemm_avx512_dot). nullptr in the Eigen variants.
     GemmFn<float> f32_dot = nullptr;
     GemmFn<float> f32_dot_add = nullptr;
+    // float32 c = a b + row_bias[i] on row i, in one pass over c (the convolution forward's
+    // bias). nullptr in the Eigen variants: callers add the bias themselves.
+    GemmRowBiasFn f32_row_bias = nullptr;
     // float32 only: true when f32's bits do not depend on how M and N are cut into slabs (the
     // own kernel's k blocking depends on K alone), so a thread split need not be fixed for
     // deterministic results. Eigen's blocking follows the operand sizes: false.

@@ -18,9 +18,12 @@ inline constexpr int kSgemmAvx512TileN = 48;
 // a and b are each row-major (ld = distance between rows) or column-major (ld = distance
 // between columns), Note [GEMM layouts] in matmul.h. c overlaps neither a nor b. Runs on the
 // calling thread. The result's bits depend on K (and the data), never on M, N or where c sits
-// in a larger product, so any split of M and N over threads gives the same bits.
+// in a larger product, so any split of M and N over threads gives the same bits. With row_bias,
+// row_bias[i] is added to every entry of row i after the product (and after c's old value):
+// the convolution's bias, with no second pass over c.
 void sgemm_avx512(float* c, const float* a, const float* b, int64_t M, int64_t N, int64_t K, int64_t ldc,
-                  int64_t lda, bool a_row_major, int64_t ldb, bool b_row_major, bool accumulate);
+                  int64_t lda, bool a_row_major, int64_t ldb, bool b_row_major, bool accumulate,
+                  const float* row_bias = nullptr);
 
 // The same product for results too small for the register tile but with a long k (e.g. the
 // [32, 9] weight gradient of conv 1->32, summed over 784 pixels): c [M, N] = (or +=) a [M, K] x

@@ -31,6 +31,10 @@ void sgemm_avx512_add(float* c, const float* a, const float* b, int64_t M, int64
                       int64_t lda, bool a_row_major, int64_t ldb, bool b_row_major) {
     sgemm_avx512(c, a, b, M, N, K, ldc, lda, a_row_major, ldb, b_row_major, /*accumulate=*/true);
 }
+void sgemm_avx512_row_bias(float* c, const float* a, const float* b, int64_t M, int64_t N, int64_t K, int64_t ldc,
+                           int64_t lda, bool a_row_major, int64_t ldb, bool b_row_major, const float* row_bias) {
+    sgemm_avx512(c, a, b, M, N, K, ldc, lda, a_row_major, ldb, b_row_major, /*accumulate=*/false, row_bias);
+}
 void sgemm_avx512_dot_set(float* c, const float* a, const float* b, int64_t M, int64_t N, int64_t K, int64_t ldc,
                           int64_t lda, bool a_row_major, int64_t ldb, bool b_row_major) {
     TINYDL_ASSERT(a_row_major && !b_row_major, "sgemm_avx512_dot reads a row-major a and a column-major b");
@@ -55,6 +59,7 @@ const GemmVariant* gemm_avx512() {
         v.f32_add = sgemm_avx512_add;
         v.f32_dot = sgemm_avx512_dot_set;
         v.f32_dot_add = sgemm_avx512_dot_add;
+        v.f32_row_bias = sgemm_avx512_row_bias;
         v.f32_split_invariant = true;
         v.f32_tile_m = kSgemmAvx512TileM;
         v.f32_tile_n = kSgemmAvx512TileN;

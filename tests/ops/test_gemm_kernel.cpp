@@ -53,8 +53,10 @@ Matrix random_matrix(int64_t rows, int64_t cols, bool row_major, int64_t pad, st
 // c [M, N] (row-major, rows ldc apart, padding NaN) as the kernel left it, checked against
 // c0 + a b in float64. The error bound is the classic one for a sum of K products,
 // |error| <= (K + 1) u sum_k |a_ik b_kj| (+ |c0| when accumulating), u = 2^-24.
+// With row_bias, row_bias[i] is part of every expected c[i, j].
 void expect_matches_reference(const std::vector<float>& c, const std::vector<float>& c0, int64_t ldc,
-                              const Matrix& a, const Matrix& b, bool accumulate, const char* what) {
+                              const Matrix& a, const Matrix& b, bool accumulate, const char* what,
+                              const float* row_bias = nullptr) {
     const int64_t M = a.rows, K = a.cols, N = b.cols;
     int64_t failures = 0;
     for (int64_t i = 0; i < M && failures < 5; ++i) {
@@ -68,6 +70,10 @@ void expect_matches_reference(const std::vector<float>& c, const std::vector<flo
                 continue;
             }
             double ref = accumulate ? c0[i * ldc + j] : 0.0, scale = accumulate ? std::fabs(ref) : 0.0;
+            if (row_bias != nullptr) {
+                ref += row_bias[i];
+                scale += std::fabs(row_bias[i]);
+            }
             for (int64_t k = 0; k < K; ++k) {
                 const double p = static_cast<double>(a.at(i, k)) * static_cast<double>(b.at(k, j));
                 ref += p;
@@ -84,7 +90,8 @@ void expect_matches_reference(const std::vector<float>& c, const std::vector<flo
 }
 
 // Runs c (op)= a b for a's and b's storage orders and checks it; pads every leading dimension.
-void check_product(int64_t M, int64_t N, int64_t K, bool a_row, bool b_row, bool accumulate, uint32_t seed) {
+void check_product(int64_t M, int64_t N, int64_t K, bool a_row, bool b_row, bool accumulate, uint32_t seed,
+                   bool with_bias = false) {
     std::mt19937 rng(seed);
     const Matrix a = random_matrix(M, K, a_row, 3, rng);
     const Matrix b = random_matrix(K, N, b_row, 5, rng);
@@ -94,11 +101,15 @@ void check_product(int64_t M, int64_t N, int64_t K, bool a_row, bool b_row, bool
     for (int64_t i = 0; i < M; ++i)
         for (int64_t j = 0; j < N; ++j) c[i * ldc + j] = accumulate ? u(rng) : std::nanf("");  // set: c's old values must not matter
     const std::vector<float> c0 = c;
-    cpu::sgemm_avx512(c.data(), a.data.data(), b.data.data(), M, N, K, ldc, a.ld, a_row, b.ld, b_row, accumulate);
+    std::vector<float> bias(static_cast<size_t>(M));
+    for (float& v : bias) v = 4.0f * u(rng);
+    const float* row_bias = with_bias ? bias.data() : nullptr;
+    cpu::sgemm_avx512(c.data(), a.data.data(), b.data.data(), M, N, K, ldc, a.ld, a_row, b.ld, b_row, accumulate,
+                      row_bias);
     const std::string what = "M=" + std::to_string(M) + " N=" + std::to_string(N) + " K=" + std::to_string(K) +
                              (a_row ? " a row-major" : " a col-major") + (b_row ? " b row-major" : " b col-major") +
-                             (accumulate ? " c +=" : " c =");
-    expect_matches_reference(c, c0, ldc, a, b, accumulate, what.c_str());
+                             (accumulate ? " c +=" : " c =") + (with_bias ? " + row bias" : "");
+    expect_matches_reference(c, c0, ldc, a, b, accumulate, what.c_str(), row_bias);
 }
 
 bool same_bits(const Tensor& x, const Tensor& y) {
@@ -114,13 +125,34 @@ TEST(GemmKernel, SizesAroundEveryBlockEdge) {
     // 1, primes, and one below / at / above the register tile (8 x 48), the row block (96) and
     // the k block (512; 1025 makes three k blocks).
     const std::vector<int64_t> ms = {1, 7, 8, 9, 13, 95, 96, 97, 200};
-    const std::vector<int64_t> ns = {1, 15, 16, 17, 47, 48, 49, 97, 145};
+    // N also one below / at / above the narrow edge kernels' 16 and 32 columns, alone and after
+    // full tiles (48 + 16 = 64, 48 + 32 = 80).
+    const std::vector<int64_t> ns = {1, 15, 16, 17, 31, 32, 33, 47, 48, 49, 63, 64, 65, 80, 81, 97, 145};
     const std::vector<int64_t> ks = {1, 2, 15, 16, 17, 31, 511, 512, 513, 1025};
     uint32_t seed = 1;
     for (int64_t M : ms)
         for (int64_t N : ns) check_product(M, N, 17, true, true, false, seed++);
     for (int64_t K : ks)
         for (int64_t M : {int64_t{9}, int64_t{97}}) check_product(M, 49, K, true, true, false, seed++);
+}
+
+// The convolution forward's bias, added in the GEMM's store: every tile width and row edge,
+// with and without accumulation and across several k blocks (the bias must be added once).
+TEST(GemmKernel, RowBiasIsAddedOnceToEveryRow) {
+    SKIP_WITHOUT_AVX512();
+    uint32_t seed = 300;
+    for (int64_t M : {int64_t{1}, int64_t{8}, int64_t{13}, int64_t{97}})
+        for (int64_t N : {int64_t{5}, int64_t{20}, int64_t{48}, int64_t{196}})
+            for (bool accumulate : {false, true}) check_product(M, N, 17, true, true, accumulate, seed++, true);
+    check_product(9, 49, 1025, true, false, false, seed++, true);  // three k blocks
+    check_product(9, 49, 1025, false, true, true, seed++, true);
+    // K = 0: c = bias (or c + bias)
+    std::vector<float> c = {1, 2, 3, 4};
+    const float bias[2] = {10, 20}, one = 1;
+    cpu::sgemm_avx512(c.data(), &one, &one, 2, 2, 0, 2, 1, true, 2, true, /*accumulate=*/true, bias);
+    EXPECT_EQ(c, (std::vector<float>{11, 12, 23, 24}));
+    cpu::sgemm_avx512(c.data(), &one, &one, 2, 2, 0, 2, 1, true, 2, true, /*accumulate=*/false, bias);
+    EXPECT_EQ(c, (std::vector<float>{10, 10, 20, 20}));
 }
 
 TEST(GemmKernel, EveryStorageOrderAndAccumulate) {
