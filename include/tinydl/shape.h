@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <iterator>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -62,6 +63,27 @@ class DimVector {
     DimVector(IntArrayRef values) { assign(values.begin(), values.end()); }
     DimVector(std::initializer_list<int64_t> values) { assign(values.begin(), values.end()); }
     explicit DimVector(size_t n, int64_t value = 0) { resize(n, value); }
+    // Copies and moves touch only the used entries: the inline array is left uninitialised
+    // past size(), so a default-constructed or copied DimVector costs no zeroing (an op builds
+    // several of them).
+    DimVector(const DimVector& o) { assign(o.begin(), o.end()); }
+    DimVector(DimVector&& o) noexcept : heap_(std::move(o.heap_)), size_(o.size_) {
+        if (size_ <= kInline) std::copy_n(o.inline_, size_, inline_);
+        o.size_ = 0;
+    }
+    DimVector& operator=(const DimVector& o) {
+        if (this != &o) assign(o.begin(), o.end());
+        return *this;
+    }
+    DimVector& operator=(DimVector&& o) noexcept {
+        if (this != &o) {
+            heap_ = std::move(o.heap_);
+            size_ = o.size_;
+            if (size_ <= kInline) std::copy_n(o.inline_, size_, inline_);
+            o.size_ = 0;
+        }
+        return *this;
+    }
 
     size_t size() const { return size_; }
     bool empty() const { return size_ == 0; }
@@ -96,9 +118,21 @@ class DimVector {
         }
         --size_;
     }
+    // resize and assign move whole runs (no element-by-element push_back): shapes are built
+    // several times per op, so these are on every op's path.
     void resize(size_t n, int64_t value = 0) {
-        while (size_ > n) pop_back();
-        while (size_ < n) push_back(value);
+        if (n <= kInline) {
+            if (size_ > kInline) {  // back from the heap
+                std::copy(heap_.begin(), heap_.begin() + static_cast<std::ptrdiff_t>(n), inline_);
+                heap_.clear();
+            } else {
+                for (size_t i = size_; i < n; ++i) inline_[i] = value;
+            }
+        } else {
+            if (size_ <= kInline) heap_.assign(inline_, inline_ + size_);
+            heap_.resize(n, value);
+        }
+        size_ = static_cast<uint32_t>(n);
     }
     void insert(size_t pos, int64_t v) {  // before index pos
         push_back(v);
@@ -109,8 +143,14 @@ class DimVector {
         pop_back();
     }
     template <typename It> void assign(It first, It last) {
-        resize(0);
-        for (; first != last; ++first) push_back(*first);
+        const auto n = static_cast<size_t>(std::distance(first, last));
+        if (n <= kInline) {
+            heap_.clear();
+            std::copy(first, last, inline_);
+        } else {
+            heap_.assign(first, last);
+        }
+        size_ = static_cast<uint32_t>(n);
     }
 
     friend bool operator==(const DimVector& a, const DimVector& b) {
@@ -118,7 +158,7 @@ class DimVector {
     }
 
   private:
-    int64_t inline_[kInline] = {};
+    int64_t inline_[kInline];    // entries [0, size_) when size_ <= kInline; the rest unset
     std::vector<int64_t> heap_;  // used only when size_ > kInline
     uint32_t size_ = 0;
 };
