@@ -32,7 +32,7 @@ RULES = [
     ("data loading (not timed)", r"libz\.so|load_mnist|read_maybe_gzip|read_idx|_copy_to_iter|filemap_"),
     ("kernel (page faults, zeroing, scheduling)", r"\[kernel"),
     ("data batching (bench harness)", r"gather_batch|bench_\w+ main$"),
-    ("GEMM",                   r"gemm|gebp|gemm_pack|matmul|Eigen::internal::general_matrix"),
+    ("GEMM",                   r"gemm|gebp|gemm_pack|matmul|micro_kernel|Eigen::internal::general_matrix"),
     ("im2col / col2im",        r"im2col|col2im|unfold|fold"),
     ("copy / contiguous",      r"::copy\(|copy_|memmove|memcpy|contiguous"),
     ("pooling",                r"pool"),

@@ -23,6 +23,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "src/cpu/conv_winograd.h"
 #include "src/cpu/gemm.h"
 #include "tinydl/determinism.h"
 #include "tinydl/parallel.h"
@@ -246,6 +247,12 @@ void weight_grad_slabs(float* gw, const float* gy, const float* x, const ConvGeo
 template <typename T>
 void forward_impl(const TensorView& y_v, const TensorView& x_v, const TensorView& w_v, const TensorView& bias_v,
                   const ConvGeometry& g) {
+    if constexpr (std::is_same_v<T, float>)
+        if (winograd_applies(g)) {
+            const WinogradConv s{g.N, g.C, g.H, g.W, g.O, g.oH, g.oW, g.pH, g.pW, /*rotated=*/false};
+            return winograd_conv3x3(y_v.ptr<float>(), x_v.ptr<const float>(), w_v.ptr<const float>(),
+                                    bias_v.ptr<const float>(), s);
+        }
     const GemmFn<T> gemm = gemm_for<T>();
     GemmRowBiasFn gemm_bias = nullptr;  // the GEMM that adds the bias as it stores, if there is one
     if constexpr (std::is_same_v<T, float>) gemm_bias = gemm_variant().f32_row_bias;
@@ -293,6 +300,17 @@ void forward_impl(const TensorView& y_v, const TensorView& x_v, const TensorView
 template <typename T>
 void input_grad_impl(const TensorView& gx_v, const TensorView& gy_v, const TensorView& w_v,
                      const TensorView& bias_v, const ConvGeometry& g) {
+    // Note [Input gradient as a convolution]: for a 3x3 stride-1 kernel, grad_x is itself a 3x3
+    // correlation of grad_y, with the filter w[o, c] turned by 180 degrees (its in and out
+    // channels swapped) and 2 - p rows/columns of padding instead of p: grad_x[c, i, j] =
+    // sum_{o, a, b} w[o, c, 2 - a, 2 - b] grad_y[o, i + a - (2 - p), j + b - (2 - p)]. So it
+    // runs through the same Winograd routine as the forward, with no col2im.
+    if constexpr (std::is_same_v<T, float>)
+        if (winograd_applies(g)) {
+            const WinogradConv s{g.N, g.O, g.oH, g.oW, g.C, g.H, g.W, 2 - g.pH, 2 - g.pW, /*rotated=*/true};
+            return winograd_conv3x3(gx_v.ptr<float>(), gy_v.ptr<const float>(), w_v.ptr<const float>(),
+                                    bias_v.ptr<const float>(), s);
+        }
     const GemmFn<T> gemm = gemm_for<T>();
     const int64_t L = g.L(), K = g.K(), Og = g.Og(), HW = g.H * g.W;
     const bool pointwise = is_pointwise(g);

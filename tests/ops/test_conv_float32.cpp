@@ -1,16 +1,19 @@
 // float32 convolution gradients against float64 ones. test_conv.cpp checks the maths in
-// float64; float32 on a CPU with AVX-512 takes another road (src/cpu/conv.cpp, Note [Batched
-// convolution GEMMs]: several images per GEMM, the weight gradient cut into slabs of its
-// columns or rows, or summed transposed), so these shapes make every branch of it run: chunks
-// of several images with a short last one, a weight gradient with K = C*kH*kW below and above
-// a register tile's width (its three forms: direct, transposed, dot products), strides, dilation and asymmetric padding, conv_transpose2d, and 1 to
-// 3 threads, whose results must agree bit for bit.
+// float64; float32 on a CPU with AVX-512 takes other roads (src/cpu/conv.cpp, Note [Convolution
+// GEMMs]: the bias added inside the GEMM, the weight gradient cut into slabs of its columns or
+// rows, or summed transposed; and 3x3 stride-1 forwards and input gradients by Winograd's
+// F(2x2, 3x3), src/cpu/conv_winograd.cpp), so these shapes make every branch run: a weight
+// gradient with K = C*kH*kW below and above a register tile's width (its three forms: direct,
+// transposed, dot products), strides, dilation and asymmetric padding, Winograd with odd sizes,
+// paddings 0 to 2, 1x1 images and tile rows split between chunks, conv_transpose2d, and 1 to 3
+// threads, whose results must agree bit for bit.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
+#include "src/cpu/conv_winograd.h"  // internal: whether Winograd runs
 #include "src/cpu/gemm.h"  // internal: which GEMM runs (for what the thread test may expect)
 #include "tests/support/test_utils.h"
 #include "tinydl/tinydl.h"
@@ -56,6 +59,11 @@ TEST(Conv2dFloat32, GradientsMatchFloat64AndTheThreadCount) {
         {"1x1", 6, 16, 5, 7, 8, 1, 1, 0, 1},
         {"1x1, many outputs", 3, 64, 5, 5, 100, 1, 1, 0, 1},  // the weight gradient summed transposed
         {"one image", 1, 3, 6, 6, 4, 5, 1, 2, 1},
+        {"winograd: odd sizes", 3, 9, 7, 5, 17, 3, 1, 1, 1},
+        {"winograd: no padding", 2, 8, 6, 9, 12, 3, 1, 0, 1},
+        {"winograd: padding 2", 2, 8, 5, 6, 8, 3, 1, 2, 1},
+        {"winograd: tile rows across chunks", 1, 10, 33, 31, 9, 3, 1, 1, 1},  // 17 x 16 tiles
+        {"winograd: 1x1 images", 4, 16, 1, 1, 8, 3, 1, 1, 1},
     };
     const int saved = get_num_threads();
     for (const Case& c : cases) {
@@ -90,6 +98,42 @@ TEST(Conv2dFloat32, GradientsMatchFloat64AndTheThreadCount) {
         set_deterministic(false);
     }
     set_num_threads(saved);
+}
+
+TEST(Conv2dFloat32, WinogradRunsOnTheW5Shapes) {
+    // The cases above compare whatever path runs; this says that Winograd is one of them where
+    // the own GEMM is in use (and that the 1-channel first conv of W2 keeps im2col).
+    if (!cpu::gemm_variant().f32_split_invariant) GTEST_SKIP() << "no AVX-512 GEMM: Winograd is off";
+    ConvGeometry g;
+    g.N = 9, g.C = 32, g.H = g.W = 14, g.O = 64, g.oH = g.oW = 14, g.kH = g.kW = 3, g.pH = g.pW = 1;
+    EXPECT_TRUE(cpu::winograd_applies(g));
+    g.C = 1;
+    EXPECT_FALSE(cpu::winograd_applies(g));
+    g.C = 32, g.sH = 2;
+    EXPECT_FALSE(cpu::winograd_applies(g));
+}
+
+TEST(ConvTranspose2dFloat32, StrideOneRunsWinogradAndMatchesFloat64) {
+    // conv_transpose2d's forward is conv2d's input gradient: with stride 1 and a 3x3 kernel it
+    // goes through Winograd with the rotated filter (and its bias).
+    manual_seed(29);
+    const Tensor x = randn({3, 12, 9, 7}, kFloat64);
+    const Tensor w = randn({12, 10, 3, 3}, kFloat64) * 0.3;
+    const Tensor b = randn({10}, kFloat64);
+    const Tensor g = randn({3, 10, 9, 7}, kFloat64);
+    auto run_t = [&](DType dtype) {
+        const Tensor xd = x.detach().to(dtype).requires_grad_(true), wd = w.detach().to(dtype).requires_grad_(true);
+        const Tensor bd = b.detach().to(dtype).requires_grad_(true);
+        Tensor y = conv_transpose2d(xd, wd, bd, 1, 1);  // stride 1, padding 1: same size
+        EXPECT_EQ(y.sizes(), g.sizes());
+        y.backward(g.to(dtype));
+        return Grads{y.detach(), xd.grad(), wd.grad(), bd.grad()};
+    };
+    const Grads ref = run_t(kFloat64), f32 = run_t(kFloat32);
+    EXPECT_TRUE(allclose(f32.y.to(kFloat64), ref.y, 1e-4, 1e-4));
+    EXPECT_TRUE(allclose(f32.gx.to(kFloat64), ref.gx, 1e-4, 1e-4));
+    EXPECT_TRUE(allclose(f32.gw.to(kFloat64), ref.gw, 1e-3, 1e-3));
+    EXPECT_TRUE(allclose(f32.gb.to(kFloat64), ref.gb, 1e-3, 1e-3));
 }
 
 TEST(ConvTranspose2dFloat32, GradientsMatchFloat64) {

@@ -1,0 +1,249 @@
+// conv_winograd.cpp — 3x3 stride-1 convolution with Winograd's F(2x2, 3x3) (Lavin & Gray, "Fast
+// Algorithms for Convolutional Neural Networks", 2016).
+//
+// What this is: a 2x2 block of outputs of a 3x3 correlation needs 36 multiplications done
+// directly; Winograd's identity gets it from a 4x4 input tile d with 16:
+//   Y (2x2) = A^T [ (G g G^T) (.) (B^T d B) ] A          ((.) = elementwise)
+// where g is the 3x3 filter and
+//   B^T = [1  0 -1  0]     G = [ 1    0    0 ]     A^T = [1  1  1  0]
+//         [0  1  1  0]         [1/2  1/2  1/2]           [0  1 -1 -1]
+//         [0 -1  1  0]         [1/2 -1/2  1/2]
+//         [0  1  0 -1]         [ 0    0    1 ]
+// Summed over input channels, the 16 elementwise products of every tile become 16 independent
+// matrix products, one per position xi of the 4x4 tile:
+//   M[xi] [O, T] = U[xi] [O, C] x V[xi] [C, T],   U = G g G^T per (o, c),  V = B^T d B per (c, tile)
+// and the output transform A^T m A turns each tile's 16 values of M back into 2x2 outputs.
+// That is 2.25x fewer multiply-adds than im2col + GEMM, at the price of the transforms (adds
+// only, memory-bound) and slightly larger rounding errors (the transforms add and subtract
+// neighbouring values; the tests hold it to a float32 bound against float64).
+//
+// The work is cut into chunks of kChunkTiles consecutive tiles (over images and tile rows),
+// one chunk per parallel_for task: V and M of a chunk stay in L2, and the chunking does not
+// depend on the thread count, so neither do the bits.
+// What it is not: F(4x4, 3x3) (fewer multiplies still, but larger errors), strides, dilation,
+// groups, float64 (conv.cpp keeps im2col for all of those).
+#include "src/cpu/conv_winograd.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#include <immintrin.h>
+
+#include "src/cpu/gemm.h"
+#include "tinydl/parallel.h"
+
+namespace tinydl::cpu {
+
+namespace {
+
+// Tiles per chunk: four full register tiles of the own GEMM's 48 columns.
+constexpr int64_t kChunkTiles = 192;
+
+// The input and output transforms are written with AVX-512 intrinsics, 16 tiles per vector,
+// in functions compiled for AVX-512F alone (the target attribute; the rest of the file stays
+// portable). winograd_applies only says yes on a CPU that runs the own AVX-512 GEMM, so these
+// are never reached elsewhere.
+#define TINYDL_AVX512 __attribute__((target("avx512f")))
+
+// Lanes [lo, hi) of a 16-lane mask.
+TINYDL_AVX512 inline __mmask16 lanes(int64_t lo, int64_t hi) {
+    lo = std::clamp<int64_t>(lo, 0, 16);
+    hi = std::clamp<int64_t>(hi, lo, 16);
+    return static_cast<__mmask16>(((1u << hi) - 1u) & ~((1u << lo) - 1u));
+}
+
+// U[xi][o][c] = (G g G^T)[xi] for every filter g = filter(o, c).
+void transform_filters(float* U, const float* w, const WinogradConv& s) {
+    const int64_t O = s.O, C = s.C;
+    for (int64_t o = 0; o < O; ++o)
+        for (int64_t c = 0; c < C; ++c) {
+            float g[3][3];
+            for (int a = 0; a < 3; ++a)
+                for (int b = 0; b < 3; ++b)  // rotated: filter(o, c)[a][b] = w[c, o, 2 - a, 2 - b]
+                    g[a][b] = s.rotated ? w[((c * O + o) * 3 + 2 - a) * 3 + 2 - b] : w[((o * C + c) * 3 + a) * 3 + b];
+            float t[4][3];  // G g
+            for (int b = 0; b < 3; ++b) {
+                t[0][b] = g[0][b];
+                t[1][b] = 0.5f * (g[0][b] + g[1][b] + g[2][b]);
+                t[2][b] = 0.5f * (g[0][b] - g[1][b] + g[2][b]);
+                t[3][b] = g[2][b];
+            }
+            for (int a = 0; a < 4; ++a) {  // (G g) G^T
+                const float u[4] = {t[a][0], 0.5f * (t[a][0] + t[a][1] + t[a][2]), 0.5f * (t[a][0] - t[a][1] + t[a][2]),
+                                    t[a][2]};
+                for (int b = 0; b < 4; ++b) U[((a * 4 + b) * O + o) * C + c] = u[b];
+            }
+        }
+}
+
+// Input row `ih` of a plane, columns [col0, col0 + width) with zeros outside the image, into
+// dst (width a multiple of 16). Expanding loads read only the columns that exist, so no pointer
+// ever leaves the row.
+TINYDL_AVX512 void padded_row(float* dst, const float* plane, int64_t H, int64_t W, int64_t ih, int64_t col0,
+                              int64_t width) {
+    for (int64_t q = 0; q < width; q += 16) {
+        const int64_t col = col0 + q;
+        __m512 v = _mm512_setzero_ps();
+        if (ih >= 0 && ih < H) {
+            const __mmask16 m = lanes(-col, W - col);
+            const float* row = plane + ih * W;
+            if (col >= 0)  // masked lanes past the row's end are not read
+                v = _mm512_maskz_loadu_ps(m, row + col);
+            else if (m != 0)  // the left padding: lane -col gets column 0 (slower; once per row)
+                v = _mm512_maskz_expandloadu_ps(m, row);
+        }
+        _mm512_storeu_ps(dst + q, v);
+    }
+}
+
+// V = B^T d B for `count` tiles along a tile row of one channel. r[0..3]: the tile row's four
+// input rows, padded (column q is tile column 2 tj0 + q), `width` wide; t: scratch of 4 * width.
+// Tile tj's 16 values go to v[xi * xi_stride + tj].
+TINYDL_AVX512 void transform_input_run(float* v, int64_t xi_stride, float* const r[4], float* t, int64_t width,
+                                       int64_t count) {
+    for (int64_t q = 0; q < width; q += 16) {  // B^T d: combine the rows
+        const __m512 d0 = _mm512_loadu_ps(r[0] + q), d1 = _mm512_loadu_ps(r[1] + q);
+        const __m512 d2 = _mm512_loadu_ps(r[2] + q), d3 = _mm512_loadu_ps(r[3] + q);
+        _mm512_storeu_ps(t + q, _mm512_sub_ps(d0, d2));
+        _mm512_storeu_ps(t + width + q, _mm512_add_ps(d1, d2));
+        _mm512_storeu_ps(t + 2 * width + q, _mm512_sub_ps(d2, d1));
+        _mm512_storeu_ps(t + 3 * width + q, _mm512_sub_ps(d1, d3));
+    }
+    // (B^T d) B: the same combinations along each row, 16 tiles at a time: tile tj reads
+    // columns 2 tj .. 2 tj + 3, i.e. the even and odd lanes of two pairs of loads.
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    for (int k = 0; k < 4; ++k) {
+        const float* x = t + k * width;
+        for (int64_t tj = 0; tj < count; tj += 16) {
+            const __m512 x0 = _mm512_loadu_ps(x + 2 * tj), x1 = _mm512_loadu_ps(x + 2 * tj + 16);
+            const __m512 y0 = _mm512_loadu_ps(x + 2 * tj + 2), y1 = _mm512_loadu_ps(x + 2 * tj + 18);
+            const __m512 a = _mm512_permutex2var_ps(x0, even, x1), b = _mm512_permutex2var_ps(x0, odd, x1);
+            const __m512 c = _mm512_permutex2var_ps(y0, even, y1), d = _mm512_permutex2var_ps(y0, odd, y1);
+            const __mmask16 m = lanes(0, count - tj);
+            float* out = v + (k * 4) * xi_stride + tj;
+            _mm512_mask_storeu_ps(out, m, _mm512_sub_ps(a, c));
+            _mm512_mask_storeu_ps(out + xi_stride, m, _mm512_add_ps(b, c));
+            _mm512_mask_storeu_ps(out + 2 * xi_stride, m, _mm512_sub_ps(c, b));
+            _mm512_mask_storeu_ps(out + 3 * xi_stride, m, _mm512_sub_ps(b, d));
+        }
+    }
+}
+
+// One output row of 16 tiles from the row's four A^T m vectors s: even columns s0 + s1 + s2,
+// odd columns s1 - s2 - s3 (+ bias), interleaved into 32 values, stored through two masks.
+TINYDL_AVX512 inline void store_output_row(float* y, const __m512 s[4], __m512 bias, __mmask16 first,
+                                           __mmask16 second) {
+    const __m512i lo = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i hi = _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const __m512 even = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s[0], s[1]), s[2]), bias);
+    const __m512 odd = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s[1], s[2]), s[3]), bias);
+    _mm512_mask_storeu_ps(y, first, _mm512_permutex2var_ps(even, lo, odd));
+    _mm512_mask_storeu_ps(y + 16, second, _mm512_permutex2var_ps(even, hi, odd));
+}
+
+// Y = A^T m A (+ bias) for `count` tiles along a tile row of one output channel: m[xi] at
+// m + xi * xi_stride + tj; the 2 x 2 outputs go to rows y0 and y1 (y1 == nullptr: the last
+// output row does not exist), columns [0, cols) of 2 * count.
+TINYDL_AVX512 void transform_output_run(float* y0, float* y1, const float* m, int64_t xi_stride, int64_t count,
+                                        int64_t cols, float bias) {
+    const __m512 b = _mm512_set1_ps(bias);
+    for (int64_t tj = 0; tj < count; tj += 16) {
+        const __mmask16 m16 = lanes(0, count - tj);
+        __m512 s0[4], s1[4];  // A^T m: rows 0 and 1
+        for (int l = 0; l < 4; ++l) {
+            const __m512 m0 = _mm512_maskz_loadu_ps(m16, m + (0 * 4 + l) * xi_stride + tj);
+            const __m512 m1 = _mm512_maskz_loadu_ps(m16, m + (1 * 4 + l) * xi_stride + tj);
+            const __m512 m2 = _mm512_maskz_loadu_ps(m16, m + (2 * 4 + l) * xi_stride + tj);
+            const __m512 m3 = _mm512_maskz_loadu_ps(m16, m + (3 * 4 + l) * xi_stride + tj);
+            s0[l] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+            s1[l] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+        }
+        const int64_t c0 = 2 * tj;  // output columns [c0, c0 + 32) of this group
+        const __mmask16 first = lanes(0, cols - c0), second = lanes(0, cols - c0 - 16);
+        store_output_row(y0 + c0, s0, b, first, second);
+        if (y1 != nullptr) store_output_row(y1 + c0, s1, b, first, second);
+    }
+}
+
+// Per-thread scratch, kept between calls.
+float* scratch(int which, size_t n) {
+    static thread_local std::vector<float> buffers[4];
+    std::vector<float>& b = buffers[which];
+    if (b.size() < n) b.resize(n);
+    return b.data();
+}
+
+}  // namespace
+
+bool winograd_applies(const ConvGeometry& g) {
+    static const bool enabled = [] {
+        const char* env = std::getenv("TINYDL_CONV_WINOGRAD");
+        return env == nullptr || std::strcmp(env, "0") != 0;
+    }();
+    return enabled && gemm_variant().f32_split_invariant && g.kH == 3 && g.kW == 3 && g.sH == 1 && g.sW == 1 &&
+           g.dH == 1 && g.dW == 1 && g.groups == 1 && g.C >= 8 && g.O >= 8 && g.N * g.L() > 0;
+}
+
+void winograd_conv3x3(float* out, const float* in, const float* w, const float* bias, const WinogradConv& s) {
+    const GemmFn<float> gemm = gemm_variant().f32;
+    const int64_t C = s.C, O = s.O;
+    const int64_t tH = (s.oH + 1) / 2, tW = (s.oW + 1) / 2, T = tH * tW;  // tiles per image
+    const int64_t total = s.N * T;
+    std::vector<float> U(static_cast<size_t>(16 * O * C));
+    transform_filters(U.data(), w, s);
+
+    const int64_t chunks = (total + kChunkTiles - 1) / kChunkTiles;
+    // Padded rows: a run of `count` tiles reads 2 * count + 2 columns, in pairs of 16-lane loads
+    // up to column 32 * ceil(count / 16) + 2: run_width rounds that up to whole vectors.
+    const auto run_width = [](int64_t count) { return 32 * ((count + 15) / 16) + 16; };
+    const int64_t row_width = run_width(std::min(tW, kChunkTiles));
+    parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
+        // V [C][16][tc] and M [O][16][tc]: a channel's 16 rows side by side, so that each
+        // transform reads or writes one contiguous block per channel (the GEMMs read and write
+        // them with a row stride of 16 tc).
+        float* V = scratch(0, static_cast<size_t>(16 * C * kChunkTiles));
+        float* M = scratch(1, static_cast<size_t>(16 * O * kChunkTiles));
+        float* rows = scratch(2, static_cast<size_t>(8 * row_width));      // 4 padded rows + 4 combined
+        for (int64_t chunk = begin; chunk < end; ++chunk) {
+            const int64_t t0 = chunk * kChunkTiles, tc = std::min(kChunkTiles, total - t0);
+            // The chunk's tiles, as runs along tile rows: (image n, tile row ti, tiles [tj0, tj1)).
+            const auto for_each_run = [&](auto&& f) {
+                for (int64_t t = t0; t < t0 + tc;) {
+                    const int64_t n = t / T, ti = t % T / tW, tj0 = t % tW;
+                    const int64_t tj1 = std::min(tW, tj0 + (t0 + tc - t));
+                    f(t - t0, n, ti, tj0, tj1);
+                    t += tj1 - tj0;
+                }
+            };
+            // 1. V = B^T d B for every (channel, tile) of the chunk. Channel by channel, so that
+            // each of V's rows is written in order.
+            for (int64_t c = 0; c < C; ++c)
+                for_each_run([&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
+                    const int64_t count = tj1 - tj0, width = run_width(count);
+                    float* r[4] = {rows, rows + width, rows + 2 * width, rows + 3 * width};
+                    const float* plane = in + (n * C + c) * s.H * s.W;
+                    for (int a = 0; a < 4; ++a)
+                        padded_row(r[a], plane, s.H, s.W, 2 * ti - s.pad_h + a, 2 * tj0 - s.pad_w, width);
+                    transform_input_run(V + c * 16 * tc + local, tc, r, rows + 4 * width, width, count);
+                });
+            // 2. M[xi] = U[xi] V[xi]: 16 products [O, C] x [C, tc].
+            for (int64_t xi = 0; xi < 16; ++xi)
+                gemm(M + xi * tc, U.data() + xi * O * C, V + xi * tc, O, tc, C, 16 * tc, C, true, 16 * tc, true);
+            // 3. Y = A^T m A (+ bias) into the output planes, channel by channel (M's rows in order).
+            for (int64_t o = 0; o < O; ++o)
+                for_each_run([&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
+                    const int64_t i0 = 2 * ti, j0 = 2 * tj0;
+                    const int64_t cols = std::min(2 * (tj1 - tj0), s.oW - j0);
+                    float* plane = out + (n * O + o) * s.oH * s.oW;
+                    float* y1 = i0 + 1 < s.oH ? plane + (i0 + 1) * s.oW + j0 : nullptr;
+                    transform_output_run(plane + i0 * s.oW + j0, y1, M + o * 16 * tc + local, tc, tj1 - tj0, cols,
+                                         bias != nullptr ? bias[o] : 0.0f);
+                });
+        }
+    });
+}
+
+}  // namespace tinydl::cpu
