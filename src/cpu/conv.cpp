@@ -359,8 +359,13 @@ void weight_grad_impl(const TensorView& gw_v, const TensorView& gy_v, const Tens
         std::fill(gw, gw + size, T(0));
         return;
     }
-    if constexpr (std::is_same_v<T, float>)
+    if constexpr (std::is_same_v<T, float>) {
+        if (winograd_applies(g)) {
+            const WinogradConv s{g.N, g.C, g.H, g.W, g.O, g.oH, g.oW, g.pH, g.pW, /*rotated=*/false};
+            return winograd_weight_grad3x3(gw, gy, x, s);
+        }
         if (use_slab_weight_grad(g)) return weight_grad_slabs(gw, gy, x, g);
+    }
     // Deterministic mode: a fixed number of partial sums, whatever the thread count.
     const int64_t ranges = std::min<int64_t>(g.N, is_deterministic() ? kDeterministicParts : get_num_threads());
     std::vector<std::vector<T>> partial(ranges - 1, std::vector<T>(size));  // range 0 writes gw itself

@@ -32,6 +32,7 @@
 #include <immintrin.h>
 
 #include "src/cpu/gemm.h"
+#include "tinydl/determinism.h"
 #include "tinydl/parallel.h"
 
 namespace tinydl::cpu {
@@ -168,6 +169,47 @@ TINYDL_AVX512 void transform_output_run(float* y0, float* y1, const float* m, in
     }
 }
 
+// The adjoint of the output transform for `count` tiles along a tile row of one output
+// channel: dm = A dY A^T, dY the tile's 2 x 2 output gradient (rows g0 and g1 from column 0;
+// g1 == nullptr past the last output row; columns >= cols are outside the output: 0). Writes
+// dm[xi] at dm + xi * xi_stride + tj.
+TINYDL_AVX512 void transform_grad_run(float* dm, int64_t xi_stride, const float* g0, const float* g1, int64_t count,
+                                      int64_t cols) {
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    for (int64_t tj = 0; tj < count; tj += 16) {
+        const int64_t c0 = 2 * tj;
+        const __mmask16 first = lanes(0, cols - c0), second = lanes(0, cols - c0 - 16);
+        __m512 y[2][2];  // y[r][q]: dY[r][q] of 16 tiles
+        for (int r = 0; r < 2; ++r) {
+            const float* row = r == 0 ? g0 : g1;
+            if (row == nullptr) {
+                y[r][0] = y[r][1] = _mm512_setzero_ps();
+                continue;
+            }
+            const __m512 lo = _mm512_maskz_loadu_ps(first, row + c0), hi = _mm512_maskz_loadu_ps(second, row + c0 + 16);
+            y[r][0] = _mm512_permutex2var_ps(lo, even, hi);
+            y[r][1] = _mm512_permutex2var_ps(lo, odd, hi);
+        }
+        const __m512 zero = _mm512_setzero_ps();
+        __m512 e[4][2];  // A dY
+        for (int q = 0; q < 2; ++q) {
+            e[0][q] = y[0][q];
+            e[1][q] = _mm512_add_ps(y[0][q], y[1][q]);
+            e[2][q] = _mm512_sub_ps(y[0][q], y[1][q]);
+            e[3][q] = _mm512_sub_ps(zero, y[1][q]);
+        }
+        const __mmask16 m = lanes(0, count - tj);
+        for (int k = 0; k < 4; ++k) {  // (A dY) A^T
+            float* out = dm + (k * 4) * xi_stride + tj;
+            _mm512_mask_storeu_ps(out, m, e[k][0]);
+            _mm512_mask_storeu_ps(out + xi_stride, m, _mm512_add_ps(e[k][0], e[k][1]));
+            _mm512_mask_storeu_ps(out + 2 * xi_stride, m, _mm512_sub_ps(e[k][0], e[k][1]));
+            _mm512_mask_storeu_ps(out + 3 * xi_stride, m, _mm512_sub_ps(zero, e[k][1]));
+        }
+    }
+}
+
 // Per-thread scratch, kept between calls.
 float* scratch(int which, size_t n) {
     static thread_local std::vector<float> buffers[4];
@@ -244,6 +286,91 @@ void winograd_conv3x3(float* out, const float* in, const float* w, const float* 
                 });
         }
     });
+}
+
+void winograd_weight_grad3x3(float* gw, const float* gy, const float* x, const WinogradConv& s) {
+    const GemmVariant& v = gemm_variant();
+    const int64_t C = s.C, O = s.O;
+    const int64_t tH = (s.oH + 1) / 2, tW = (s.oW + 1) / 2, T = tH * tW;
+    const int64_t total = s.N * T, chunks = (total + kChunkTiles - 1) / kChunkTiles;
+    const auto run_width = [](int64_t count) { return 32 * ((count + 15) / 16) + 16; };
+    const int64_t row_width = run_width(std::min(tW, kChunkTiles));
+    // dU[xi] = sum over tiles of dM[xi] [O, t] x V[xi]^T [t, C], as [O, C] or transposed as
+    // [C, O], whichever fills the GEMM's register tiles (8 rows x 16-column vectors) better.
+    const auto cost = [](int64_t m, int64_t n) { return (m + 7) / 8 * ((n + 15) / 16); };
+    const bool transposed = cost(C, O) <= cost(O, C);
+    // A fixed number of tile ranges, each summing its chunks in order into its own dU; the
+    // ranges are added in order at the end: the bits do not depend on the thread count.
+    const int64_t ranges = std::min<int64_t>(chunks, kDeterministicParts);
+    std::vector<float> dU(static_cast<size_t>(ranges * 16 * O * C));
+    parallel_for(0, ranges, 1, [&](int64_t rb, int64_t re) {
+        float* V = scratch(0, static_cast<size_t>(16 * C * kChunkTiles));  // [C][16][tc]
+        float* M = scratch(1, static_cast<size_t>(16 * O * kChunkTiles));  // [O][16][tc]: dM
+        float* rows = scratch(2, static_cast<size_t>(8 * row_width));
+        for (int64_t range = rb; range < re; ++range) {
+            float* acc = dU.data() + range * 16 * O * C;
+            const int64_t c_begin = range * chunks / ranges, c_end = (range + 1) * chunks / ranges;
+            for (int64_t chunk = c_begin; chunk < c_end; ++chunk) {
+                const int64_t t0 = chunk * kChunkTiles, tc = std::min(kChunkTiles, total - t0);
+                const auto for_each_run = [&](auto&& f) {
+                    for (int64_t t = t0; t < t0 + tc;) {
+                        const int64_t n = t / T, ti = t % T / tW, tj0 = t % tW;
+                        const int64_t tj1 = std::min(tW, tj0 + (t0 + tc - t));
+                        f(t - t0, n, ti, tj0, tj1);
+                        t += tj1 - tj0;
+                    }
+                };
+                for (int64_t c = 0; c < C; ++c)  // V = B^T d B of the input
+                    for_each_run([&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
+                        const int64_t count = tj1 - tj0, width = run_width(count);
+                        float* r[4] = {rows, rows + width, rows + 2 * width, rows + 3 * width};
+                        const float* plane = x + (n * C + c) * s.H * s.W;
+                        for (int a = 0; a < 4; ++a)
+                            padded_row(r[a], plane, s.H, s.W, 2 * ti - s.pad_h + a, 2 * tj0 - s.pad_w, width);
+                        transform_input_run(V + c * 16 * tc + local, tc, r, rows + 4 * width, width, count);
+                    });
+                for (int64_t o = 0; o < O; ++o)  // dM = A dY A^T of the output gradient
+                    for_each_run([&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
+                        const int64_t i0 = 2 * ti, j0 = 2 * tj0;
+                        const int64_t cols = std::min(2 * (tj1 - tj0), s.oW - j0);
+                        const float* plane = gy + (n * O + o) * s.oH * s.oW;
+                        const float* g1 = i0 + 1 < s.oH ? plane + (i0 + 1) * s.oW + j0 : nullptr;
+                        transform_grad_run(M + o * 16 * tc + local, tc, plane + i0 * s.oW + j0, g1, tj1 - tj0, cols);
+                    });
+                const bool first = chunk == c_begin;  // the range's first chunk writes, the others add
+                for (int64_t xi = 0; xi < 16; ++xi) {
+                    float* d = acc + xi * O * C;
+                    if (transposed)  // dU^T [C, O] (+)= V[xi] [C, tc] x dM[xi]^T [tc, O]
+                        (first ? v.f32 : v.f32_add)(d, V + xi * tc, M + xi * tc, C, O, tc, O, 16 * tc, true, 16 * tc,
+                                                    false);
+                    else  // dU [O, C] (+)= dM[xi] [O, tc] x V[xi]^T [tc, C]
+                        (first ? v.f32 : v.f32_add)(d, M + xi * tc, V + xi * tc, O, C, tc, C, 16 * tc, true, 16 * tc,
+                                                    false);
+                }
+            }
+        }
+    });
+    for (int64_t r = 1; r < ranges; ++r)
+        for (size_t i = 0; i < static_cast<size_t>(16 * O * C); ++i) dU[i] += dU[r * 16 * O * C + i];
+    // grad_w = G^T dU G per (o, c), the adjoint of U = G g G^T.
+    for (int64_t o = 0; o < O; ++o)
+        for (int64_t c = 0; c < C; ++c) {
+            float u[4][4];
+            for (int xi = 0; xi < 16; ++xi)
+                u[xi / 4][xi % 4] = transposed ? dU[(xi * C + c) * O + o] : dU[(xi * O + o) * C + c];
+            float t[3][4];  // G^T dU: G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1]
+            for (int l = 0; l < 4; ++l) {
+                t[0][l] = u[0][l] + 0.5f * (u[1][l] + u[2][l]);
+                t[1][l] = 0.5f * (u[1][l] - u[2][l]);
+                t[2][l] = 0.5f * (u[1][l] + u[2][l]) + u[3][l];
+            }
+            for (int a = 0; a < 3; ++a) {  // (G^T dU) G
+                float* out = gw + ((o * C + c) * 3 + a) * 3;
+                out[0] = t[a][0] + 0.5f * (t[a][1] + t[a][2]);
+                out[1] = 0.5f * (t[a][1] - t[a][2]);
+                out[2] = 0.5f * (t[a][1] + t[a][2]) + t[a][3];
+            }
+        }
 }
 
 }  // namespace tinydl::cpu

@@ -31,4 +31,10 @@ bool winograd_applies(const ConvGeometry& g);
 // out = the correlation described above (+ bias[o] when bias != nullptr). in, w, out contiguous.
 void winograd_conv3x3(float* out, const float* in, const float* w, const float* bias, const WinogradConv& s);
 
+// grad_w [O, C, 3, 3] of the forward correlation above (rotated = false), from its input
+// `in` and the gradient of its output: the adjoint of each step, summed over tiles in the
+// Winograd domain, dU[xi] = sum_t (A dY_t A^T)[xi] (B^T d_t B)[xi], then grad_w = G^T dU G.
+// Overwrites gw. Its bits do not depend on the thread count.
+void winograd_weight_grad3x3(float* gw, const float* grad_out, const float* in, const WinogradConv& s);
+
 }  // namespace tinydl::cpu
