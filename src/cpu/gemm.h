@@ -49,7 +49,8 @@ struct GemmVariant {
     // own kernel's k blocking depends on K alone), so a thread split need not be fixed for
     // deterministic results. Eigen's blocking follows the operand sizes: false.
     bool f32_split_invariant = false;
-    // Slab edges for a thread split, in rows / columns: whole register tiles of the f32 kernel.
+    // Slab edges for a thread split, in rows / columns: whole blocks the f32 kernel computes at
+    // full speed (the own kernel: 8 rows; 16 columns, thanks to its edge kernels).
     int64_t f32_tile_m = 16, f32_tile_n = 16;
 };
 

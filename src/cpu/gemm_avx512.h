@@ -13,6 +13,9 @@ namespace tinydl::cpu {
 // at multiples of TileN leaves no partly used tiles inside the product.
 inline constexpr int kSgemmAvx512TileM = 8;
 inline constexpr int kSgemmAvx512TileN = 48;
+// The edge kernels cover a panel's last 16 or 32 columns at full speed per column, so a cut of N
+// at any multiple of 16 wastes nothing either.
+inline constexpr int kSgemmAvx512VectorN = 16;
 
 // c = a b (accumulate false) or c += a b (accumulate true). c is row-major with rows ldc apart;
 // a and b are each row-major (ld = distance between rows) or column-major (ld = distance
