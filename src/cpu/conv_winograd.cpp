@@ -48,6 +48,15 @@ constexpr int64_t kChunkTiles = 192;
 // are never reached elsewhere.
 #define TINYDL_AVX512 __attribute__((target("avx512f")))
 
+// Tiles per vector in the input transform (see transform_input_run).
+constexpr int64_t kTilesPerGroup = 15;
+
+// Padded row width for a run of `count` tiles: the input transform reads columns up to
+// 2 * (last group's first tile) + 32; whole 16-lane vectors.
+inline int64_t run_width(int64_t count) {
+    return (2 * kTilesPerGroup * ((count - 1) / kTilesPerGroup) + 32 + 15) / 16 * 16;
+}
+
 // Lanes [lo, hi) of a 16-lane mask.
 TINYDL_AVX512 inline __mmask16 lanes(int64_t lo, int64_t hi) {
     lo = std::clamp<int64_t>(lo, 0, 16);
@@ -112,18 +121,20 @@ TINYDL_AVX512 void transform_input_run(float* v, int64_t xi_stride, float* const
         _mm512_storeu_ps(t + 2 * width + q, _mm512_sub_ps(d2, d1));
         _mm512_storeu_ps(t + 3 * width + q, _mm512_sub_ps(d1, d3));
     }
-    // (B^T d) B: the same combinations along each row, 16 tiles at a time: tile tj reads
-    // columns 2 tj .. 2 tj + 3, i.e. the even and odd lanes of two pairs of loads.
-    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
-    const __m512i odd = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    // (B^T d) B: the same combinations along each row, 15 tiles at a time: tile tj reads
+    // columns 2 tj .. 2 tj + 3, so 15 tiles need 32 columns, two loads (16 tiles would need a
+    // third for their last two columns).
+    const __m512i ia = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i ib = _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    const __m512i ic = _mm512_setr_epi32(2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30, 30);
+    const __m512i id = _mm512_setr_epi32(3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31, 31);
     for (int k = 0; k < 4; ++k) {
         const float* x = t + k * width;
-        for (int64_t tj = 0; tj < count; tj += 16) {
+        for (int64_t tj = 0; tj < count; tj += kTilesPerGroup) {
             const __m512 x0 = _mm512_loadu_ps(x + 2 * tj), x1 = _mm512_loadu_ps(x + 2 * tj + 16);
-            const __m512 y0 = _mm512_loadu_ps(x + 2 * tj + 2), y1 = _mm512_loadu_ps(x + 2 * tj + 18);
-            const __m512 a = _mm512_permutex2var_ps(x0, even, x1), b = _mm512_permutex2var_ps(x0, odd, x1);
-            const __m512 c = _mm512_permutex2var_ps(y0, even, y1), d = _mm512_permutex2var_ps(y0, odd, y1);
-            const __mmask16 m = lanes(0, count - tj);
+            const __m512 a = _mm512_permutex2var_ps(x0, ia, x1), b = _mm512_permutex2var_ps(x0, ib, x1);
+            const __m512 c = _mm512_permutex2var_ps(x0, ic, x1), d = _mm512_permutex2var_ps(x0, id, x1);
+            const __mmask16 m = lanes(0, std::min<int64_t>(kTilesPerGroup, count - tj));
             float* out = v + (k * 4) * xi_stride + tj;
             _mm512_mask_storeu_ps(out, m, _mm512_sub_ps(a, c));
             _mm512_mask_storeu_ps(out + xi_stride, m, _mm512_add_ps(b, c));
@@ -218,6 +229,36 @@ float* scratch(int which, size_t n) {
     return b.data();
 }
 
+// Tiles are numbered over the whole batch, image by image, row by row: t = (n * tH + ti) * tW
+// + tj. A chunk [t0, t0 + tc) is walked as runs along tile rows: f(local index of the run's
+// first tile, image n, tile row ti, tiles [tj0, tj1)).
+struct Tiling {
+    int64_t tW, T;  // tiles per row, per image
+};
+template <typename F> void for_each_run(const Tiling& tiling, int64_t t0, int64_t tc, F&& f) {
+    for (int64_t t = t0; t < t0 + tc;) {
+        const int64_t n = t / tiling.T, ti = t % tiling.T / tiling.tW, tj0 = t % tiling.tW;
+        const int64_t tj1 = std::min(tiling.tW, tj0 + (t0 + tc - t));
+        f(t - t0, n, ti, tj0, tj1);
+        t += tj1 - tj0;
+    }
+}
+
+// V [C][16][tc] = B^T d B of every (channel, tile) of the chunk. Channel by channel, so that
+// each of V's rows is written in order. rows: scratch of 8 * run_width(longest run).
+void input_transform_chunk(float* V, const float* in, const WinogradConv& s, const Tiling& tiling, int64_t t0,
+                           int64_t tc, float* rows) {
+    for (int64_t c = 0; c < s.C; ++c)
+        for_each_run(tiling, t0, tc, [&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
+            const int64_t count = tj1 - tj0, width = run_width(count);
+            float* r[4] = {rows, rows + width, rows + 2 * width, rows + 3 * width};
+            const float* plane = in + (n * s.C + c) * s.H * s.W;
+            for (int a = 0; a < 4; ++a)
+                padded_row(r[a], plane, s.H, s.W, 2 * ti - s.pad_h + a, 2 * tj0 - s.pad_w, width);
+            transform_input_run(V + c * 16 * tc + local, tc, r, rows + 4 * width, width, count);
+        });
+}
+
 }  // namespace
 
 bool winograd_applies(const ConvGeometry& g) {
@@ -238,9 +279,7 @@ void winograd_conv3x3(float* out, const float* in, const float* w, const float* 
     transform_filters(U.data(), w, s);
 
     const int64_t chunks = (total + kChunkTiles - 1) / kChunkTiles;
-    // Padded rows: a run of `count` tiles reads 2 * count + 2 columns, in pairs of 16-lane loads
-    // up to column 32 * ceil(count / 16) + 2: run_width rounds that up to whole vectors.
-    const auto run_width = [](int64_t count) { return 32 * ((count + 15) / 16) + 16; };
+    const Tiling tiling{tW, T};
     const int64_t row_width = run_width(std::min(tW, kChunkTiles));
     parallel_for(0, chunks, 1, [&](int64_t begin, int64_t end) {
         // V [C][16][tc] and M [O][16][tc]: a channel's 16 rows side by side, so that each
@@ -248,35 +287,17 @@ void winograd_conv3x3(float* out, const float* in, const float* w, const float* 
         // them with a row stride of 16 tc).
         float* V = scratch(0, static_cast<size_t>(16 * C * kChunkTiles));
         float* M = scratch(1, static_cast<size_t>(16 * O * kChunkTiles));
-        float* rows = scratch(2, static_cast<size_t>(8 * row_width));      // 4 padded rows + 4 combined
+        float* rows = scratch(2, static_cast<size_t>(8 * row_width));  // 4 padded rows + 4 combined
         for (int64_t chunk = begin; chunk < end; ++chunk) {
             const int64_t t0 = chunk * kChunkTiles, tc = std::min(kChunkTiles, total - t0);
-            // The chunk's tiles, as runs along tile rows: (image n, tile row ti, tiles [tj0, tj1)).
-            const auto for_each_run = [&](auto&& f) {
-                for (int64_t t = t0; t < t0 + tc;) {
-                    const int64_t n = t / T, ti = t % T / tW, tj0 = t % tW;
-                    const int64_t tj1 = std::min(tW, tj0 + (t0 + tc - t));
-                    f(t - t0, n, ti, tj0, tj1);
-                    t += tj1 - tj0;
-                }
-            };
-            // 1. V = B^T d B for every (channel, tile) of the chunk. Channel by channel, so that
-            // each of V's rows is written in order.
-            for (int64_t c = 0; c < C; ++c)
-                for_each_run([&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
-                    const int64_t count = tj1 - tj0, width = run_width(count);
-                    float* r[4] = {rows, rows + width, rows + 2 * width, rows + 3 * width};
-                    const float* plane = in + (n * C + c) * s.H * s.W;
-                    for (int a = 0; a < 4; ++a)
-                        padded_row(r[a], plane, s.H, s.W, 2 * ti - s.pad_h + a, 2 * tj0 - s.pad_w, width);
-                    transform_input_run(V + c * 16 * tc + local, tc, r, rows + 4 * width, width, count);
-                });
+            // 1. V = B^T d B for every (channel, tile) of the chunk.
+            input_transform_chunk(V, in, s, tiling, t0, tc, rows);
             // 2. M[xi] = U[xi] V[xi]: 16 products [O, C] x [C, tc].
             for (int64_t xi = 0; xi < 16; ++xi)
                 gemm(M + xi * tc, U.data() + xi * O * C, V + xi * tc, O, tc, C, 16 * tc, C, true, 16 * tc, true);
             // 3. Y = A^T m A (+ bias) into the output planes, channel by channel (M's rows in order).
             for (int64_t o = 0; o < O; ++o)
-                for_each_run([&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
+                for_each_run(tiling, t0, tc, [&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
                     const int64_t i0 = 2 * ti, j0 = 2 * tj0;
                     const int64_t cols = std::min(2 * (tj1 - tj0), s.oW - j0);
                     float* plane = out + (n * O + o) * s.oH * s.oW;
@@ -293,7 +314,7 @@ void winograd_weight_grad3x3(float* gw, const float* gy, const float* x, const W
     const int64_t C = s.C, O = s.O;
     const int64_t tH = (s.oH + 1) / 2, tW = (s.oW + 1) / 2, T = tH * tW;
     const int64_t total = s.N * T, chunks = (total + kChunkTiles - 1) / kChunkTiles;
-    const auto run_width = [](int64_t count) { return 32 * ((count + 15) / 16) + 16; };
+    const Tiling tiling{tW, T};
     const int64_t row_width = run_width(std::min(tW, kChunkTiles));
     // dU[xi] = sum over tiles of dM[xi] [O, t] x V[xi]^T [t, C], as [O, C] or transposed as
     // [C, O], whichever fills the GEMM's register tiles (8 rows x 16-column vectors) better.
@@ -312,25 +333,9 @@ void winograd_weight_grad3x3(float* gw, const float* gy, const float* x, const W
             const int64_t c_begin = range * chunks / ranges, c_end = (range + 1) * chunks / ranges;
             for (int64_t chunk = c_begin; chunk < c_end; ++chunk) {
                 const int64_t t0 = chunk * kChunkTiles, tc = std::min(kChunkTiles, total - t0);
-                const auto for_each_run = [&](auto&& f) {
-                    for (int64_t t = t0; t < t0 + tc;) {
-                        const int64_t n = t / T, ti = t % T / tW, tj0 = t % tW;
-                        const int64_t tj1 = std::min(tW, tj0 + (t0 + tc - t));
-                        f(t - t0, n, ti, tj0, tj1);
-                        t += tj1 - tj0;
-                    }
-                };
-                for (int64_t c = 0; c < C; ++c)  // V = B^T d B of the input
-                    for_each_run([&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
-                        const int64_t count = tj1 - tj0, width = run_width(count);
-                        float* r[4] = {rows, rows + width, rows + 2 * width, rows + 3 * width};
-                        const float* plane = x + (n * C + c) * s.H * s.W;
-                        for (int a = 0; a < 4; ++a)
-                            padded_row(r[a], plane, s.H, s.W, 2 * ti - s.pad_h + a, 2 * tj0 - s.pad_w, width);
-                        transform_input_run(V + c * 16 * tc + local, tc, r, rows + 4 * width, width, count);
-                    });
+                input_transform_chunk(V, x, s, tiling, t0, tc, rows);  // V = B^T d B of the input
                 for (int64_t o = 0; o < O; ++o)  // dM = A dY A^T of the output gradient
-                    for_each_run([&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
+                    for_each_run(tiling, t0, tc, [&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
                         const int64_t i0 = 2 * ti, j0 = 2 * tj0;
                         const int64_t cols = std::min(2 * (tj1 - tj0), s.oW - j0);
                         const float* plane = gy + (n * O + o) * s.oH * s.oW;
