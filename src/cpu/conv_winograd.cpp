@@ -29,20 +29,30 @@
 #include <cstring>
 #include <vector>
 
-#include <immintrin.h>
-
 #include "src/cpu/gemm.h"
 #include "tinydl/determinism.h"
+#include "tinydl/error.h"
 #include "tinydl/parallel.h"
 
+// The transforms need x86-64 and a compiler that takes per-function targets (GCC, Clang);
+// elsewhere winograd_applies says no and conv.cpp keeps im2col.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TINYDL_WINOGRAD_BUILT 1
+#include <immintrin.h>
+#else
+#define TINYDL_WINOGRAD_BUILT 0
+#endif
+
 namespace tinydl::cpu {
+
+#if TINYDL_WINOGRAD_BUILT
 
 namespace {
 
 // Tiles per chunk: four full register tiles of the own GEMM's 48 columns.
 constexpr int64_t kChunkTiles = 192;
 
-// The input and output transforms are written with AVX-512 intrinsics, 16 tiles per vector,
+// The input and output transforms are written with AVX-512 intrinsics, 15 or 16 tiles a vector,
 // in functions compiled for AVX-512F alone (the target attribute; the rest of the file stays
 // portable). winograd_applies only says yes on a CPU that runs the own AVX-512 GEMM, so these
 // are never reached elsewhere.
@@ -377,5 +387,17 @@ void winograd_weight_grad3x3(float* gw, const float* gy, const float* x, const W
             }
         }
 }
+
+#else  // no AVX-512 transforms in this build
+
+bool winograd_applies(const ConvGeometry&) { return false; }
+void winograd_conv3x3(float*, const float*, const float*, const float*, const WinogradConv&) {
+    throw Error("conv2d: Winograd convolution is not built for this target");
+}
+void winograd_weight_grad3x3(float*, const float*, const float*, const WinogradConv&) {
+    throw Error("conv2d: Winograd convolution is not built for this target");
+}
+
+#endif
 
 }  // namespace tinydl::cpu
