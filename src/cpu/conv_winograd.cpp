@@ -109,10 +109,11 @@ TINYDL_AVX512 void padded_row(float* dst, const float* plane, int64_t H, int64_t
         if (ih >= 0 && ih < H) {
             const __mmask16 m = lanes(-col, W - col);
             const float* row = plane + ih * W;
-            if (col >= 0)  // masked lanes past the row's end are not read
-                v = _mm512_maskz_loadu_ps(m, row + col);
-            else if (m != 0)  // the left padding: lane -col gets column 0 (slower; once per row)
-                v = _mm512_maskz_expandloadu_ps(m, row);
+            // m == 0: all padding, and no pointer is formed past the row. Otherwise a masked
+            // load (lanes past the row's end are not read), or at the left padding an expanding
+            // one (lane -col gets column 0; slower, once per row).
+            if (m != 0)
+                v = col >= 0 ? _mm512_maskz_loadu_ps(m, row + col) : _mm512_maskz_expandloadu_ps(m, row);
         }
         _mm512_storeu_ps(dst + q, v);
     }
@@ -163,7 +164,7 @@ TINYDL_AVX512 inline void store_output_row(float* y, const __m512 s[4], __m512 b
     const __m512 even = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s[0], s[1]), s[2]), bias);
     const __m512 odd = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s[1], s[2]), s[3]), bias);
     _mm512_mask_storeu_ps(y, first, _mm512_permutex2var_ps(even, lo, odd));
-    _mm512_mask_storeu_ps(y + 16, second, _mm512_permutex2var_ps(even, hi, odd));
+    if (second != 0) _mm512_mask_storeu_ps(y + 16, second, _mm512_permutex2var_ps(even, hi, odd));
 }
 
 // Y = A^T m A (+ bias) for `count` tiles along a tile row of one output channel: m[xi] at
@@ -208,7 +209,8 @@ TINYDL_AVX512 void transform_grad_run(float* dm, int64_t xi_stride, const float*
                 y[r][0] = y[r][1] = _mm512_setzero_ps();
                 continue;
             }
-            const __m512 lo = _mm512_maskz_loadu_ps(first, row + c0), hi = _mm512_maskz_loadu_ps(second, row + c0 + 16);
+            const __m512 lo = _mm512_maskz_loadu_ps(first, row + c0);
+            const __m512 hi = second != 0 ? _mm512_maskz_loadu_ps(second, row + c0 + 16) : _mm512_setzero_ps();
             y[r][0] = _mm512_permutex2var_ps(lo, even, hi);
             y[r][1] = _mm512_permutex2var_ps(lo, odd, hi);
         }
