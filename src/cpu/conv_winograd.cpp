@@ -98,35 +98,26 @@ void transform_filters(float* U, const float* w, const WinogradConv& s) {
         }
 }
 
-// Input row `ih` of a plane, columns [col0, col0 + width) with zeros outside the image, into
-// dst (width a multiple of 16). Expanding loads read only the columns that exist, so no pointer
-// ever leaves the row.
-TINYDL_AVX512 void padded_row(float* dst, const float* plane, int64_t H, int64_t W, int64_t ih, int64_t col0,
-                              int64_t width) {
-    for (int64_t q = 0; q < width; q += 16) {
-        const int64_t col = col0 + q;
-        __m512 v = _mm512_setzero_ps();
-        if (ih >= 0 && ih < H) {
-            const __mmask16 m = lanes(-col, W - col);
-            const float* row = plane + ih * W;
-            // m == 0: all padding, and no pointer is formed past the row. Otherwise a masked
-            // load (lanes past the row's end are not read), or at the left padding an expanding
-            // one (lane -col gets column 0; slower, once per row).
-            if (m != 0)
-                v = col >= 0 ? _mm512_maskz_loadu_ps(m, row + col) : _mm512_maskz_expandloadu_ps(m, row);
-        }
-        _mm512_storeu_ps(dst + q, v);
-    }
+// 16 columns [col, col + 16) of input row `ih` of a plane, zeros outside the image. m == 0 (all
+// padding) forms no pointer past the row; otherwise a masked load (lanes past the row's end
+// are not read), or at the left padding an expanding one (lane -col gets column 0; slower,
+// once per row).
+TINYDL_AVX512 inline __m512 load_input(const float* plane, int64_t H, int64_t W, int64_t ih, int64_t col) {
+    if (ih < 0 || ih >= H) return _mm512_setzero_ps();
+    const __mmask16 m = lanes(-col, W - col);
+    if (m == 0) return _mm512_setzero_ps();
+    const float* row = plane + ih * W;
+    return col >= 0 ? _mm512_maskz_loadu_ps(m, row + col) : _mm512_maskz_expandloadu_ps(m, row);
 }
 
-// V = B^T d B for `count` tiles along a tile row of one channel. r[0..3]: the tile row's four
-// input rows, padded (column q is tile column 2 tj0 + q), `width` wide; t: scratch of 4 * width.
-// Tile tj's 16 values go to v[xi * xi_stride + tj].
-TINYDL_AVX512 void transform_input_run(float* v, int64_t xi_stride, float* const r[4], float* t, int64_t width,
-                                       int64_t count) {
-    for (int64_t q = 0; q < width; q += 16) {  // B^T d: combine the rows
-        const __m512 d0 = _mm512_loadu_ps(r[0] + q), d1 = _mm512_loadu_ps(r[1] + q);
-        const __m512 d2 = _mm512_loadu_ps(r[2] + q), d3 = _mm512_loadu_ps(r[3] + q);
+// V = B^T d B for `count` tiles along a tile row of one channel: the tile row's four input rows
+// start at row ih0 and column col0 of the plane (zeros outside it). t: scratch of 4 * width
+// (width = run_width(count)). Tile tj's 16 values go to v[xi * xi_stride + tj].
+TINYDL_AVX512 void transform_input_run(float* v, int64_t xi_stride, const float* plane, int64_t H, int64_t W,
+                                       int64_t ih0, int64_t col0, float* t, int64_t width, int64_t count) {
+    for (int64_t q = 0; q < width; q += 16) {  // B^T d: combine the rows, read straight from the plane
+        const __m512 d0 = load_input(plane, H, W, ih0, col0 + q), d1 = load_input(plane, H, W, ih0 + 1, col0 + q);
+        const __m512 d2 = load_input(plane, H, W, ih0 + 2, col0 + q), d3 = load_input(plane, H, W, ih0 + 3, col0 + q);
         _mm512_storeu_ps(t + q, _mm512_sub_ps(d0, d2));
         _mm512_storeu_ps(t + width + q, _mm512_add_ps(d1, d2));
         _mm512_storeu_ps(t + 2 * width + q, _mm512_sub_ps(d2, d1));
@@ -257,17 +248,15 @@ template <typename F> void for_each_run(const Tiling& tiling, int64_t t0, int64_
 }
 
 // V [C][16][tc] = B^T d B of every (channel, tile) of the chunk. Channel by channel, so that
-// each of V's rows is written in order. rows: scratch of 8 * run_width(longest run).
+// each of V's rows is written in order. rows: scratch of 4 * run_width(longest run).
 void input_transform_chunk(float* V, const float* in, const WinogradConv& s, const Tiling& tiling, int64_t t0,
                            int64_t tc, float* rows) {
     for (int64_t c = 0; c < s.C; ++c)
         for_each_run(tiling, t0, tc, [&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
-            const int64_t count = tj1 - tj0, width = run_width(count);
-            float* r[4] = {rows, rows + width, rows + 2 * width, rows + 3 * width};
+            const int64_t count = tj1 - tj0;
             const float* plane = in + (n * s.C + c) * s.H * s.W;
-            for (int a = 0; a < 4; ++a)
-                padded_row(r[a], plane, s.H, s.W, 2 * ti - s.pad_h + a, 2 * tj0 - s.pad_w, width);
-            transform_input_run(V + c * 16 * tc + local, tc, r, rows + 4 * width, width, count);
+            transform_input_run(V + c * 16 * tc + local, tc, plane, s.H, s.W, 2 * ti - s.pad_h, 2 * tj0 - s.pad_w,
+                                rows, run_width(count), count);
         });
 }
 
@@ -299,7 +288,7 @@ void winograd_conv3x3(float* out, const float* in, const float* w, const float* 
         // them with a row stride of 16 tc).
         float* V = scratch(0, static_cast<size_t>(16 * C * kChunkTiles));
         float* M = scratch(1, static_cast<size_t>(16 * O * kChunkTiles));
-        float* rows = scratch(2, static_cast<size_t>(8 * row_width));  // 4 padded rows + 4 combined
+        float* rows = scratch(2, static_cast<size_t>(4 * row_width));  // the 4 combined rows
         for (int64_t chunk = begin; chunk < end; ++chunk) {
             const int64_t t0 = chunk * kChunkTiles, tc = std::min(kChunkTiles, total - t0);
             // 1. V = B^T d B for every (channel, tile) of the chunk.
@@ -339,7 +328,7 @@ void winograd_weight_grad3x3(float* gw, const float* gy, const float* x, const W
     parallel_for(0, ranges, 1, [&](int64_t rb, int64_t re) {
         float* V = scratch(0, static_cast<size_t>(16 * C * kChunkTiles));  // [C][16][tc]
         float* M = scratch(1, static_cast<size_t>(16 * O * kChunkTiles));  // [O][16][tc]: dM
-        float* rows = scratch(2, static_cast<size_t>(8 * row_width));
+        float* rows = scratch(2, static_cast<size_t>(4 * row_width));
         for (int64_t range = rb; range < re; ++range) {
             float* acc = dU.data() + range * 16 * O * C;
             const int64_t c_begin = range * chunks / ranges, c_end = (range + 1) * chunks / ranges;
