@@ -146,6 +146,58 @@ TINYDL_AVX512 void transform_input_run(float* v, int64_t xi_stride, const float*
     }
 }
 
+// Narrow images (tile rows of at most 7 tiles: 16 input columns) would leave most lanes of the
+// run-by-run transform empty, so two tile rows of the same image share the vectors: lanes
+// [0, count) hold tile row ti, lanes [count, 2 count) tile row ti + 1. Their six input rows
+// (ti's four, of which ti + 1 shares two) are one vector each; PairIndex picks, for every
+// lane, column 2 tj + e (e = 0..3) of its own tile row's combined row: first operand for ti,
+// second for ti + 1.
+struct PairIndex {
+    __m512i e[4];
+    __m512i out[2];  // output rows: lane 2j <- even[j (+ count)], lane 2j + 1 <- odd[j (+ count)]
+};
+TINYDL_AVX512 PairIndex pair_index(int64_t count) {
+    PairIndex p;
+    for (int half = 0; half < 2; ++half) {
+        alignas(64) int32_t idx[16];
+        for (int l = 0; l < 16; ++l) idx[l] = std::min(l / 2 + half * static_cast<int>(count), 15) + (l % 2) * 16;
+        p.out[half] = _mm512_load_si512(idx);
+    }
+    for (int e = 0; e < 4; ++e) {
+        alignas(64) int32_t idx[16];
+        for (int l = 0; l < 16; ++l) {
+            const int second = l >= count ? 1 : 0, tj = std::min<int>(l - second * static_cast<int>(count),
+                                                                      static_cast<int>(count) - 1);
+            idx[l] = second * 16 + std::min(2 * tj + e, 15);
+        }
+        p.e[e] = _mm512_load_si512(idx);
+    }
+    return p;
+}
+
+// V = B^T d B for two full tile rows ti, ti + 1 (count <= 7 tiles each) of one channel, their
+// input rows starting at ih0; the 2 count tiles go to v[xi * xi_stride + 0 .. 2 count).
+TINYDL_AVX512 void transform_input_pair(float* v, int64_t xi_stride, const float* plane, int64_t H, int64_t W,
+                                        int64_t ih0, int64_t col0, int64_t count, const PairIndex& p) {
+    __m512 r[6];
+    for (int a = 0; a < 6; ++a) r[a] = load_input(plane, H, W, ih0 + a, col0);
+    // B^T d for both tile rows (ti + 1's rows are r[2..5]).
+    const __m512 ta[4] = {_mm512_sub_ps(r[0], r[2]), _mm512_add_ps(r[1], r[2]), _mm512_sub_ps(r[2], r[1]),
+                          _mm512_sub_ps(r[1], r[3])};
+    const __m512 tb[4] = {_mm512_sub_ps(r[2], r[4]), _mm512_add_ps(r[3], r[4]), _mm512_sub_ps(r[4], r[3]),
+                          _mm512_sub_ps(r[3], r[5])};
+    const __mmask16 m = lanes(0, 2 * count);
+    for (int k = 0; k < 4; ++k) {
+        const __m512 a = _mm512_permutex2var_ps(ta[k], p.e[0], tb[k]), b = _mm512_permutex2var_ps(ta[k], p.e[1], tb[k]);
+        const __m512 c = _mm512_permutex2var_ps(ta[k], p.e[2], tb[k]), d = _mm512_permutex2var_ps(ta[k], p.e[3], tb[k]);
+        float* out = v + (k * 4) * xi_stride;
+        _mm512_mask_storeu_ps(out, m, _mm512_sub_ps(a, c));
+        _mm512_mask_storeu_ps(out + xi_stride, m, _mm512_add_ps(b, c));
+        _mm512_mask_storeu_ps(out + 2 * xi_stride, m, _mm512_sub_ps(c, b));
+        _mm512_mask_storeu_ps(out + 3 * xi_stride, m, _mm512_sub_ps(b, d));
+    }
+}
+
 // One output row of 16 tiles from the row's four A^T m vectors s: even columns s0 + s1 + s2,
 // odd columns s1 - s2 - s3 (+ bias), interleaved into 32 values, stored through two masks.
 TINYDL_AVX512 inline void store_output_row(float* y, const __m512 s[4], __m512 bias, __mmask16 first,
@@ -182,6 +234,51 @@ TINYDL_AVX512 void transform_output_run(float* y0, float* y1, const float* m, in
     }
 }
 
+// Y = A^T m A (+ bias) for two full tile rows ti, ti + 1 (count <= 7 tiles each; lanes as in
+// transform_input_pair) of one output channel: y[0..3] are output rows 2 ti .. 2 ti + 3
+// (nullptr past the last row), `cols` columns each.
+TINYDL_AVX512 void transform_output_pair(float* const y[4], const float* m, int64_t xi_stride, int64_t count,
+                                         int64_t cols, float bias, const PairIndex& p) {
+    const __mmask16 m16 = lanes(0, 2 * count);
+    __m512 s[2][4];  // A^T m: rows 0 and 1
+    for (int l = 0; l < 4; ++l) {
+        const __m512 m0 = _mm512_maskz_loadu_ps(m16, m + (0 * 4 + l) * xi_stride);
+        const __m512 m1 = _mm512_maskz_loadu_ps(m16, m + (1 * 4 + l) * xi_stride);
+        const __m512 m2 = _mm512_maskz_loadu_ps(m16, m + (2 * 4 + l) * xi_stride);
+        const __m512 m3 = _mm512_maskz_loadu_ps(m16, m + (3 * 4 + l) * xi_stride);
+        s[0][l] = _mm512_add_ps(_mm512_add_ps(m0, m1), m2);
+        s[1][l] = _mm512_sub_ps(_mm512_sub_ps(m1, m2), m3);
+    }
+    const __m512 b = _mm512_set1_ps(bias);
+    const __mmask16 store = lanes(0, cols);
+    for (int r = 0; r < 2; ++r) {  // row r of both tile rows' 2 x 2 outputs
+        const __m512 even = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(s[r][0], s[r][1]), s[r][2]), b);
+        const __m512 odd = _mm512_add_ps(_mm512_sub_ps(_mm512_sub_ps(s[r][1], s[r][2]), s[r][3]), b);
+        for (int half = 0; half < 2; ++half)
+            if (y[2 * half + r] != nullptr)
+                _mm512_mask_storeu_ps(y[2 * half + r], store, _mm512_permutex2var_ps(even, p.out[half], odd));
+    }
+}
+
+// (A dY) A^T of 16 tiles' 2 x 2 output gradients y[r][q] into dm[xi * xi_stride + lane].
+TINYDL_AVX512 inline void store_grad_tiles(float* dm, int64_t xi_stride, const __m512 y[2][2], __mmask16 m) {
+    const __m512 zero = _mm512_setzero_ps();
+    __m512 e[4][2];  // A dY
+    for (int q = 0; q < 2; ++q) {
+        e[0][q] = y[0][q];
+        e[1][q] = _mm512_add_ps(y[0][q], y[1][q]);
+        e[2][q] = _mm512_sub_ps(y[0][q], y[1][q]);
+        e[3][q] = _mm512_sub_ps(zero, y[1][q]);
+    }
+    for (int k = 0; k < 4; ++k) {  // (A dY) A^T
+        float* out = dm + (k * 4) * xi_stride;
+        _mm512_mask_storeu_ps(out, m, e[k][0]);
+        _mm512_mask_storeu_ps(out + xi_stride, m, _mm512_add_ps(e[k][0], e[k][1]));
+        _mm512_mask_storeu_ps(out + 2 * xi_stride, m, _mm512_sub_ps(e[k][0], e[k][1]));
+        _mm512_mask_storeu_ps(out + 3 * xi_stride, m, _mm512_sub_ps(zero, e[k][1]));
+    }
+}
+
 // The adjoint of the output transform for `count` tiles along a tile row of one output
 // channel: dm = A dY A^T, dY the tile's 2 x 2 output gradient (rows g0 and g1 from column 0;
 // g1 == nullptr past the last output row; columns >= cols are outside the output: 0). Writes
@@ -205,23 +302,22 @@ TINYDL_AVX512 void transform_grad_run(float* dm, int64_t xi_stride, const float*
             y[r][0] = _mm512_permutex2var_ps(lo, even, hi);
             y[r][1] = _mm512_permutex2var_ps(lo, odd, hi);
         }
-        const __m512 zero = _mm512_setzero_ps();
-        __m512 e[4][2];  // A dY
-        for (int q = 0; q < 2; ++q) {
-            e[0][q] = y[0][q];
-            e[1][q] = _mm512_add_ps(y[0][q], y[1][q]);
-            e[2][q] = _mm512_sub_ps(y[0][q], y[1][q]);
-            e[3][q] = _mm512_sub_ps(zero, y[1][q]);
-        }
-        const __mmask16 m = lanes(0, count - tj);
-        for (int k = 0; k < 4; ++k) {  // (A dY) A^T
-            float* out = dm + (k * 4) * xi_stride + tj;
-            _mm512_mask_storeu_ps(out, m, e[k][0]);
-            _mm512_mask_storeu_ps(out + xi_stride, m, _mm512_add_ps(e[k][0], e[k][1]));
-            _mm512_mask_storeu_ps(out + 2 * xi_stride, m, _mm512_sub_ps(e[k][0], e[k][1]));
-            _mm512_mask_storeu_ps(out + 3 * xi_stride, m, _mm512_sub_ps(zero, e[k][1]));
-        }
+        store_grad_tiles(dm + tj, xi_stride, y, lanes(0, count - tj));
     }
+}
+
+// dm = A dY A^T for two full tile rows ti, ti + 1 (count <= 7 tiles each; lanes as in
+// transform_input_pair) of one output channel: g[0..3] are output-gradient rows 2 ti .. 2 ti + 3
+// (nullptr past the last row: zeros), `cols` columns each.
+TINYDL_AVX512 void transform_grad_pair(float* dm, int64_t xi_stride, const float* const g[4], int64_t count,
+                                       int64_t cols, const PairIndex& p) {
+    const __mmask16 valid = lanes(0, cols);
+    __m512 rows[4];
+    for (int r = 0; r < 4; ++r) rows[r] = g[r] != nullptr ? _mm512_maskz_loadu_ps(valid, g[r]) : _mm512_setzero_ps();
+    __m512 y[2][2];  // y[r][q]: dY[r][q], tile row ti in the first count lanes, ti + 1 after
+    for (int r = 0; r < 2; ++r)
+        for (int q = 0; q < 2; ++q) y[r][q] = _mm512_permutex2var_ps(rows[r], p.e[q], rows[2 + r]);
+    store_grad_tiles(dm, xi_stride, y, lanes(0, 2 * count));
 }
 
 // Per-thread scratch, kept between calls.
@@ -249,15 +345,42 @@ template <typename F> void for_each_run(const Tiling& tiling, int64_t t0, int64_
 
 // V [C][16][tc] = B^T d B of every (channel, tile) of the chunk. Channel by channel, so that
 // each of V's rows is written in order. rows: scratch of 4 * run_width(longest run).
+// The chunk's runs, with two consecutive full tile rows of one image merged into a pair when
+// they are narrow enough to share vectors (transform_input_pair): tile rows ti (and ti + 1),
+// tiles [tj0, tj0 + count), the first at local index `local` of the chunk.
+struct Item {
+    int64_t local, n, ti, tj0, count;
+    bool pair;
+};
+std::vector<Item> chunk_items(const Tiling& tiling, int64_t t0, int64_t tc) {
+    std::vector<Item> items;
+    const bool narrow = tiling.tW <= 7;
+    for_each_run(tiling, t0, tc, [&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
+        const bool full = tj0 == 0 && tj1 == tiling.tW;
+        Item* last = items.empty() ? nullptr : &items.back();
+        if (narrow && full && last != nullptr && !last->pair && last->tj0 == 0 && last->count == tiling.tW &&
+            last->n == n && last->ti + 1 == ti)
+            last->pair = true;
+        else
+            items.push_back({local, n, ti, tj0, tj1 - tj0, false});
+    });
+    return items;
+}
+
 void input_transform_chunk(float* V, const float* in, const WinogradConv& s, const Tiling& tiling, int64_t t0,
                            int64_t tc, float* rows) {
+    const std::vector<Item> items = chunk_items(tiling, t0, tc);
+    const PairIndex pairs = pair_index(tiling.tW);
     for (int64_t c = 0; c < s.C; ++c)
-        for_each_run(tiling, t0, tc, [&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
-            const int64_t count = tj1 - tj0;
-            const float* plane = in + (n * s.C + c) * s.H * s.W;
-            transform_input_run(V + c * 16 * tc + local, tc, plane, s.H, s.W, 2 * ti - s.pad_h, 2 * tj0 - s.pad_w,
-                                rows, run_width(count), count);
-        });
+        for (const Item& it : items) {
+            const float* plane = in + (it.n * s.C + c) * s.H * s.W;
+            float* v = V + c * 16 * tc + it.local;
+            const int64_t ih0 = 2 * it.ti - s.pad_h, col0 = 2 * it.tj0 - s.pad_w;
+            if (it.pair)
+                transform_input_pair(v, tc, plane, s.H, s.W, ih0, col0, it.count, pairs);
+            else
+                transform_input_run(v, tc, plane, s.H, s.W, ih0, col0, rows, run_width(it.count), it.count);
+        }
 }
 
 }  // namespace
@@ -289,6 +412,7 @@ void winograd_conv3x3(float* out, const float* in, const float* w, const float* 
         float* V = scratch(0, static_cast<size_t>(16 * C * kChunkTiles));
         float* M = scratch(1, static_cast<size_t>(16 * O * kChunkTiles));
         float* rows = scratch(2, static_cast<size_t>(4 * row_width));  // the 4 combined rows
+        const PairIndex pairs = pair_index(tW);
         for (int64_t chunk = begin; chunk < end; ++chunk) {
             const int64_t t0 = chunk * kChunkTiles, tc = std::min(kChunkTiles, total - t0);
             // 1. V = B^T d B for every (channel, tile) of the chunk.
@@ -297,15 +421,22 @@ void winograd_conv3x3(float* out, const float* in, const float* w, const float* 
             for (int64_t xi = 0; xi < 16; ++xi)
                 gemm(M + xi * tc, U.data() + xi * O * C, V + xi * tc, O, tc, C, 16 * tc, C, true, 16 * tc, true);
             // 3. Y = A^T m A (+ bias) into the output planes, channel by channel (M's rows in order).
+            const std::vector<Item> items = chunk_items(tiling, t0, tc);
             for (int64_t o = 0; o < O; ++o)
-                for_each_run(tiling, t0, tc, [&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
-                    const int64_t i0 = 2 * ti, j0 = 2 * tj0;
-                    const int64_t cols = std::min(2 * (tj1 - tj0), s.oW - j0);
-                    float* plane = out + (n * O + o) * s.oH * s.oW;
-                    float* y1 = i0 + 1 < s.oH ? plane + (i0 + 1) * s.oW + j0 : nullptr;
-                    transform_output_run(plane + i0 * s.oW + j0, y1, M + o * 16 * tc + local, tc, tj1 - tj0, cols,
-                                         bias != nullptr ? bias[o] : 0.0f);
-                });
+                for (const Item& it : items) {
+                    const int64_t i0 = 2 * it.ti, j0 = 2 * it.tj0;
+                    const int64_t cols = std::min(2 * it.count, s.oW - j0);
+                    float* plane = out + (it.n * O + o) * s.oH * s.oW;
+                    const auto row = [&](int64_t i) { return i < s.oH ? plane + i * s.oW + j0 : nullptr; };
+                    const float b = bias != nullptr ? bias[o] : 0.0f;
+                    const float* m = M + o * 16 * tc + it.local;
+                    if (it.pair) {
+                        float* const y[4] = {row(i0), row(i0 + 1), row(i0 + 2), row(i0 + 3)};
+                        transform_output_pair(y, m, tc, it.count, cols, b, pairs);
+                    } else {
+                        transform_output_run(row(i0), row(i0 + 1), m, tc, it.count, cols, b);
+                    }
+                }
         }
     });
 }
@@ -329,20 +460,28 @@ void winograd_weight_grad3x3(float* gw, const float* gy, const float* x, const W
         float* V = scratch(0, static_cast<size_t>(16 * C * kChunkTiles));  // [C][16][tc]
         float* M = scratch(1, static_cast<size_t>(16 * O * kChunkTiles));  // [O][16][tc]: dM
         float* rows = scratch(2, static_cast<size_t>(4 * row_width));
+        const PairIndex pairs = pair_index(tW);
         for (int64_t range = rb; range < re; ++range) {
             float* acc = dU.data() + range * 16 * O * C;
             const int64_t c_begin = range * chunks / ranges, c_end = (range + 1) * chunks / ranges;
             for (int64_t chunk = c_begin; chunk < c_end; ++chunk) {
                 const int64_t t0 = chunk * kChunkTiles, tc = std::min(kChunkTiles, total - t0);
                 input_transform_chunk(V, x, s, tiling, t0, tc, rows);  // V = B^T d B of the input
+                const std::vector<Item> items = chunk_items(tiling, t0, tc);
                 for (int64_t o = 0; o < O; ++o)  // dM = A dY A^T of the output gradient
-                    for_each_run(tiling, t0, tc, [&](int64_t local, int64_t n, int64_t ti, int64_t tj0, int64_t tj1) {
-                        const int64_t i0 = 2 * ti, j0 = 2 * tj0;
-                        const int64_t cols = std::min(2 * (tj1 - tj0), s.oW - j0);
-                        const float* plane = gy + (n * O + o) * s.oH * s.oW;
-                        const float* g1 = i0 + 1 < s.oH ? plane + (i0 + 1) * s.oW + j0 : nullptr;
-                        transform_grad_run(M + o * 16 * tc + local, tc, plane + i0 * s.oW + j0, g1, tj1 - tj0, cols);
-                    });
+                    for (const Item& it : items) {
+                        const int64_t i0 = 2 * it.ti, j0 = 2 * it.tj0;
+                        const int64_t cols = std::min(2 * it.count, s.oW - j0);
+                        const float* plane = gy + (it.n * O + o) * s.oH * s.oW;
+                        const auto row = [&](int64_t i) { return i < s.oH ? plane + i * s.oW + j0 : nullptr; };
+                        float* dm = M + o * 16 * tc + it.local;
+                        if (it.pair) {
+                            const float* const g[4] = {row(i0), row(i0 + 1), row(i0 + 2), row(i0 + 3)};
+                            transform_grad_pair(dm, tc, g, it.count, cols, pairs);
+                        } else {
+                            transform_grad_run(dm, tc, row(i0), row(i0 + 1), it.count, cols);
+                        }
+                    }
                 const bool first = chunk == c_begin;  // the range's first chunk writes, the others add
                 for (int64_t xi = 0; xi < 16; ++xi) {
                     float* d = acc + xi * O * C;
