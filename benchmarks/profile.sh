@@ -33,7 +33,7 @@ RULES = [
     ("kernel (page faults, zeroing, scheduling)", r"\[kernel"),
     ("data batching (bench harness)", r"gather_batch|bench_\w+ main$"),
     ("GEMM",                   r"gemm|gebp|gemm_pack|matmul|micro_kernel|Eigen::internal::general_matrix"),
-    ("Winograd transforms",    r"transform_\w+_run|padded_row|winograd"),
+    ("Winograd transforms",    r"transform_\w+|padded_row|winograd"),
     ("im2col / col2im",        r"im2col|col2im|unfold|fold"),
     ("copy / contiguous",      r"::copy\(|copy_|memmove|memcpy|contiguous"),
     ("pooling",                r"pool"),
