@@ -181,7 +181,10 @@ bool use_slab_weight_grad(const ConvGeometry& g) { return g.groups == 1 && gemm_
 //               tile: conv 1->32 has K = 9, O = 32, which fill a 8 x 48 tile at best 37%
 // Threads take slabs of the sum's columns (or rows, when there are too few columns), each over
 // every image in order: the thread count never changes the bits, and no partial sums are kept.
-void weight_grad_slabs(float* gw, const float* gy, const float* x, const ConvGeometry& g) {
+// gb != nullptr asks for the bias gradient too; returns whether it was written (the dot-product
+// form only: one more column of ones in cols makes each image's bias term one more dot product,
+// so grad_y is read once for both gradients).
+bool weight_grad_slabs(float* gw, float* gb, const float* gy, const float* x, const ConvGeometry& g) {
     const GemmVariant& v = gemm_variant();
     const int64_t L = g.L(), K = g.K(), O = g.O, CHW = g.C * g.H * g.W;
     const auto fill = [](int64_t n, int64_t tile) {  // the share of tiles' lanes that hold data
@@ -194,10 +197,11 @@ void weight_grad_slabs(float* gw, const float* gy, const float* x, const ConvGeo
                       : fill_transposed > fill_direct                                      ? Form::Transposed
                                                                                            : Form::Direct;
     const bool transposed = form == Form::Transposed;
-    const int64_t M = transposed ? K : O, N = transposed ? O : K;  // the sum is [M, N]
+    const bool with_bias = gb != nullptr && form == Form::Dot;  // column K of the sum: the bias gradient
+    const int64_t M = transposed ? K : O, N = transposed ? O : K + (with_bias ? 1 : 0);  // the sum is [M, N]
     float* sum = gw;
     std::vector<float> sum_t;
-    if (transposed) {
+    if (transposed || with_bias) {
         sum_t.resize(static_cast<size_t>(M * N));
         sum = sum_t.data();
     }
@@ -219,8 +223,10 @@ void weight_grad_slabs(float* gw, const float* gy, const float* x, const ConvGeo
             const int64_t r0 = transposed ? m0 : c0, r1 = transposed ? m1 : c1;
             float* cols = scratch<float>(0, static_cast<size_t>((r1 - r0) * L));  // rows [r0, r1) of cols, [*, L]
             float* c = sum + m0 * N + c0;
+            const int64_t r_image = std::min(r1, K);  // rows past K: the ones row of the bias
+            if (r1 > K) std::fill(cols + (K - r0) * L, cols + (r1 - r0) * L, 1.0f);
             for (int64_t n = 0; n < g.N; ++n) {
-                im2col_rows(cols, L, x + n * CHW, g, r0, r1);
+                im2col_rows(cols, L, x + n * CHW, g, r0, r_image);
                 const float* gyn = gy + n * O * L;
                 const bool first = n == 0;  // the first image writes, the others add
                 switch (form) {
@@ -241,6 +247,12 @@ void weight_grad_slabs(float* gw, const float* gy, const float* x, const ConvGeo
     if (transposed)
         for (int64_t o = 0; o < O; ++o)
             for (int64_t k = 0; k < K; ++k) gw[o * K + k] = sum[k * O + o];
+    if (with_bias)
+        for (int64_t o = 0; o < O; ++o) {
+            std::copy_n(sum + o * N, K, gw + o * K);
+            gb[o] = sum[o * N + K];
+        }
+    return with_bias;
 }
 
 // y[n] = w cols(x[n]) + bias, one image per loop step, images spread over the threads.
@@ -347,8 +359,8 @@ void input_grad_impl(const TensorView& gx_v, const TensorView& gy_v, const Tenso
 // each range sums into its own buffer, and the buffers are added in range order, so the
 // result does not depend on which thread finishes first.
 template <typename T>
-void weight_grad_impl(const TensorView& gw_v, const TensorView& gy_v, const TensorView& x_v,
-                      const ConvGeometry& g) {
+bool weight_grad_impl(const TensorView& gw_v, const TensorView& gy_v, const TensorView& x_v, const ConvGeometry& g,
+                      const TensorView& gb_v) {
     const GemmFn<T> gemm = gemm_for<T>();
     const int64_t L = g.L(), K = g.K(), Og = g.Og(), size = g.O * K;
     const bool pointwise = is_pointwise(g);
@@ -357,14 +369,15 @@ void weight_grad_impl(const TensorView& gw_v, const TensorView& gy_v, const Tens
     T* gw = gw_v.ptr<T>();
     if (g.N == 0 || L == 0 || size == 0) {
         std::fill(gw, gw + size, T(0));
-        return;
+        return false;
     }
     if constexpr (std::is_same_v<T, float>) {
         if (winograd_applies(g)) {
             const WinogradConv s{g.N, g.C, g.H, g.W, g.O, g.oH, g.oW, g.pH, g.pW, /*rotated=*/false};
-            return winograd_weight_grad3x3(gw, gy, x, s);
+            winograd_weight_grad3x3(gw, gy, x, s);
+            return false;
         }
-        if (use_slab_weight_grad(g)) return weight_grad_slabs(gw, gy, x, g);
+        if (use_slab_weight_grad(g)) return weight_grad_slabs(gw, gb_v.ptr<float>(), gy, x, g);
     }
     // Deterministic mode: a fixed number of partial sums, whatever the thread count.
     const int64_t ranges = std::min<int64_t>(g.N, is_deterministic() ? kDeterministicParts : get_num_threads());
@@ -396,6 +409,7 @@ void weight_grad_impl(const TensorView& gw_v, const TensorView& gy_v, const Tens
     });
     for (const std::vector<T>& p : partial)
         for (int64_t i = 0; i < size; ++i) gw[i] += p[i];
+    return false;
 }
 
 // One channel per task: its N runs of HW values, summed in a fixed order (deterministic).
@@ -447,9 +461,12 @@ void conv2d_input_grad(const TensorView& grad_x, const TensorView& grad_y, const
     dispatch_floating(grad_x.dtype, "conv2d", [&]<typename T>() { input_grad_impl<T>(grad_x, grad_y, w, bias, g); });
 }
 
-void conv2d_weight_grad(const TensorView& grad_w, const TensorView& grad_y, const TensorView& x,
-                        const ConvGeometry& g) {
-    dispatch_floating(grad_w.dtype, "conv2d", [&]<typename T>() { weight_grad_impl<T>(grad_w, grad_y, x, g); });
+bool conv2d_weight_grad(const TensorView& grad_w, const TensorView& grad_y, const TensorView& x,
+                        const ConvGeometry& g, const TensorView& grad_bias) {
+    bool wrote_bias = false;
+    dispatch_floating(grad_w.dtype, "conv2d",
+                      [&]<typename T>() { wrote_bias = weight_grad_impl<T>(grad_w, grad_y, x, g, grad_bias); });
+    return wrote_bias;
 }
 
 }  // namespace tinydl::cpu

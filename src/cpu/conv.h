@@ -47,9 +47,11 @@ using ConvForwardKernel = void (*)(const TensorView& y, const TensorView& x, con
 using ConvInputGradKernel = void (*)(const TensorView& grad_x, const TensorView& grad_y, const TensorView& w,
                                      const TensorView& bias, const ConvGeometry& g);
 // grad_w = sum_n grad_y[n] im2col(x[n])^T. grad_y, x contiguous; grad_w contiguous [O, Cg, kH, kW],
-// overwritten.
-using ConvWeightGradKernel = void (*)(const TensorView& grad_w, const TensorView& grad_y, const TensorView& x,
-                                      const ConvGeometry& g);
+// overwritten. grad_bias (data == nullptr: not wanted) asks for grad_y summed over N, oH, oW in
+// the same pass over grad_y where the kernel can do that cheaply (conv2d_bias_grad otherwise);
+// returns whether it wrote grad_bias.
+using ConvWeightGradKernel = bool (*)(const TensorView& grad_w, const TensorView& grad_y, const TensorView& x,
+                                      const ConvGeometry& g, const TensorView& grad_bias);
 
 // grad_bias[c] = sum_{n, l} grad[n, c, l] over a contiguous grad [N, C, HW] (the output side of
 // conv2d, the input side of conv_transpose2d). grad_bias contiguous [C], overwritten.
@@ -62,8 +64,8 @@ void conv2d_forward(const TensorView& y, const TensorView& x, const TensorView& 
                     const ConvGeometry& g);
 void conv2d_input_grad(const TensorView& grad_x, const TensorView& grad_y, const TensorView& w,
                        const TensorView& bias, const ConvGeometry& g);
-void conv2d_weight_grad(const TensorView& grad_w, const TensorView& grad_y, const TensorView& x,
-                        const ConvGeometry& g);
+bool conv2d_weight_grad(const TensorView& grad_w, const TensorView& grad_y, const TensorView& x,
+                        const ConvGeometry& g, const TensorView& grad_bias);
 
 // One image's column matrix: cols [C*kH*kW, oH*oW], row (c, kh, kw), column (i, j) holds
 // x[c, i*sH - pH + kh*dH, j*sW - pW + kw*dW] or 0 outside the image. x is one image [C, H, W].

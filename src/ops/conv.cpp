@@ -74,12 +74,16 @@ Tensor conv_input_grad_raw(const Tensor& grad_y, const Tensor& w, const Tensor& 
     return grad_x;
 }
 
-// grad_w [O, Cg, kH, kW] = sum_n grad_y[n] im2col(x[n])^T
-Tensor conv_weight_grad_raw(const Tensor& grad_y, const Tensor& x, const ConvGeometry& g) {
+// grad_w [O, Cg, kH, kW] = sum_n grad_y[n] im2col(x[n])^T. With grad_b, the bias gradient too
+// when the kernel can sum it in the same pass over grad_y (*grad_b is left undefined if not).
+Tensor conv_weight_grad_raw(const Tensor& grad_y, const Tensor& x, const ConvGeometry& g, Tensor* grad_b = nullptr) {
     Tensor grad_w = detail::empty_raw({g.O, g.Cg(), g.kH, g.kW}, grad_y.dtype(), grad_y.device());
     if (grad_w.numel() == 0) return grad_w;
-    conv_weight_grad_kernels.get(grad_y.device())(view_of(grad_w), view_of(detail::contiguous_raw(grad_y)),
-                                                  view_of(detail::contiguous_raw(x)), g);
+    Tensor bias = grad_b != nullptr ? detail::empty_raw({g.O}, grad_y.dtype(), grad_y.device()) : Tensor();
+    const bool wrote_bias = conv_weight_grad_kernels.get(grad_y.device())(
+        view_of(grad_w), view_of(detail::contiguous_raw(grad_y)), view_of(detail::contiguous_raw(x)), g,
+        optional_view(bias));
+    if (grad_b != nullptr && wrote_bias) *grad_b = bias;
     return grad_w;
 }
 
@@ -130,9 +134,11 @@ struct ConvolutionBackward0 : Node {
         if (next_edges[0].valid())
             grad_x = transposed ? conv_forward_raw(gc, w, Tensor(), geometry)
                                 : conv_input_grad_raw(gc, w, Tensor(), geometry);
+        // conv2d's bias gradient may come with the weight gradient, from the same pass over g.
+        Tensor* bias_too = !transposed && next_edges[2].valid() ? &grad_b : nullptr;
         if (next_edges[1].valid())
-            grad_w = transposed ? conv_weight_grad_raw(x, gc, geometry) : conv_weight_grad_raw(gc, x, geometry);
-        if (next_edges[2].valid()) grad_b = conv_bias_grad_raw(gc);
+            grad_w = transposed ? conv_weight_grad_raw(x, gc, geometry) : conv_weight_grad_raw(gc, x, geometry, bias_too);
+        if (next_edges[2].valid() && !grad_b.defined()) grad_b = conv_bias_grad_raw(gc);
         return {grad_x, grad_w, grad_b};
     }
 };
