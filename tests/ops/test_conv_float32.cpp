@@ -113,18 +113,15 @@ TEST(Conv2dFloat32, WinogradRunsOnTheW5Shapes) {
     EXPECT_FALSE(cpu::winograd_applies(g));
 }
 
-TEST(ConvTranspose2dFloat32, StrideOneRunsWinogradAndMatchesFloat64) {
-    // conv_transpose2d's forward is conv2d's input gradient: with stride 1 and a 3x3 kernel it
-    // goes through Winograd with the rotated filter (and its bias).
-    manual_seed(29);
-    const Tensor x = randn({3, 12, 9, 7}, kFloat64);
-    const Tensor w = randn({12, 10, 3, 3}, kFloat64) * 0.3;
-    const Tensor b = randn({10}, kFloat64);
-    const Tensor g = randn({3, 10, 9, 7}, kFloat64);
+namespace {
+// conv_transpose2d of float64 data in float32 and in float64, forward and every gradient,
+// compared within float32 tolerances. g has the output's shape.
+void expect_transposed_matches_float64(const Tensor& x, const Tensor& w, const Tensor& b, const Tensor& g,
+                                       int64_t stride, int64_t padding, int64_t output_padding) {
     auto run_t = [&](DType dtype) {
         const Tensor xd = x.detach().to(dtype).requires_grad_(true), wd = w.detach().to(dtype).requires_grad_(true);
         const Tensor bd = b.detach().to(dtype).requires_grad_(true);
-        Tensor y = conv_transpose2d(xd, wd, bd, 1, 1);  // stride 1, padding 1: same size
+        Tensor y = conv_transpose2d(xd, wd, bd, stride, padding, output_padding);
         EXPECT_EQ(y.sizes(), g.sizes());
         y.backward(g.to(dtype));
         return Grads{y.detach(), xd.grad(), wd.grad(), bd.grad()};
@@ -135,6 +132,18 @@ TEST(ConvTranspose2dFloat32, StrideOneRunsWinogradAndMatchesFloat64) {
     EXPECT_TRUE(allclose(f32.gw.to(kFloat64), ref.gw, 1e-3, 1e-3));
     EXPECT_TRUE(allclose(f32.gb.to(kFloat64), ref.gb, 1e-3, 1e-3));
 }
+}  // namespace
+
+TEST(ConvTranspose2dFloat32, StrideOneRunsWinogradAndMatchesFloat64) {
+    // conv_transpose2d's forward is conv2d's input gradient: with stride 1 and a 3x3 kernel it
+    // goes through Winograd with the rotated filter (and its bias).
+    manual_seed(29);
+    const Tensor x = randn({3, 12, 9, 7}, kFloat64);
+    const Tensor w = randn({12, 10, 3, 3}, kFloat64) * 0.3;
+    const Tensor b = randn({10}, kFloat64);
+    const Tensor g = randn({3, 10, 9, 7}, kFloat64);
+    expect_transposed_matches_float64(x, w, b, g, /*stride=*/1, /*padding=*/1, /*output_padding=*/0);  // same size
+}
 
 TEST(ConvTranspose2dFloat32, GradientsMatchFloat64) {
     // conv_transpose2d runs conv2d's kernels with the roles swapped: forward = input gradient,
@@ -144,17 +153,5 @@ TEST(ConvTranspose2dFloat32, GradientsMatchFloat64) {
     const Tensor w = randn({12, 9, 3, 3}, kFloat64) * 0.3;
     const Tensor b = randn({9}, kFloat64);
     const Tensor g = randn({5, 9, 12, 14}, kFloat64);  // (6 - 1) * 2 - 2 * 1 + (3 - 1) + 1 + 1 = 12, and 14
-    auto run_t = [&](DType dtype) {
-        const Tensor xd = x.detach().to(dtype).requires_grad_(true), wd = w.detach().to(dtype).requires_grad_(true);
-        const Tensor bd = b.detach().to(dtype).requires_grad_(true);
-        Tensor y = conv_transpose2d(xd, wd, bd, 2, 1, 1);  // stride 2, padding 1, output_padding 1
-        EXPECT_EQ(y.sizes(), g.sizes());
-        y.backward(g.to(dtype));
-        return Grads{y.detach(), xd.grad(), wd.grad(), bd.grad()};
-    };
-    const Grads ref = run_t(kFloat64), f32 = run_t(kFloat32);
-    EXPECT_TRUE(allclose(f32.y.to(kFloat64), ref.y, 1e-4, 1e-4));
-    EXPECT_TRUE(allclose(f32.gx.to(kFloat64), ref.gx, 1e-4, 1e-4));
-    EXPECT_TRUE(allclose(f32.gw.to(kFloat64), ref.gw, 1e-3, 1e-3));
-    EXPECT_TRUE(allclose(f32.gb.to(kFloat64), ref.gb, 1e-3, 1e-3));
+    expect_transposed_matches_float64(x, w, b, g, /*stride=*/2, /*padding=*/1, /*output_padding=*/1);
 }
