@@ -2,6 +2,7 @@
 """bench_table.py — the side-by-side table of scripts/bench.sh from its raw JSON lines.
 
     python3 benchmarks/bench_table.py results.jsonl
+    python3 benchmarks/bench_table.py --gpu results.jsonl     # scripts/bench_gpu.sh's table
 
 Each line is one result of a tinydl program (benchmarks/bench_*) or a libtorch twin
 (benchmarks/libtorch/torch_*). Results of libtorch carry label "best" or "stock" (the
@@ -67,7 +68,78 @@ def fmt(v, digits=3):
     return f"{v:.{digits}g}" if abs(v) < 1 else f"{v:.2f}"
 
 
+def gpu_table(rows):
+    """tinydl on the GPU against PyTorch eager (framework "pytorch", benchmarks/pytorch/bench_gpu.py),
+    one column each per device; ratios tinydl / PyTorch, so below 1.0 is tinydl faster (for W3's
+    GFLOP/s, above 1.0). Goals of issue 5: W1 and W2 epochs no slower than PyTorch eager (<= 1.0),
+    W4 overhead per op below PyTorch's (< 1.0); the other rows are reported without a goal."""
+    gpu_rows = [r for r in rows if "device" in r]  # cuda:N; "cpu" too, for a dry run without a GPU
+    by = {c: [r for r in gpu_rows if r.get("framework") == c] for c in ("tinydl", "pytorch")}
+    out = ["| workload | device | tinydl | PyTorch eager | ratio | goal | met? |", "|---|---|---|---|---|---|---|"]
+
+    def line(name, device, a, b, lower_is_better=True, goal=None, strict=False, text=None):
+        ratio = a / b if a is not None and b else None
+        met = "—"
+        if ratio is not None and goal is not None:
+            ok = (ratio < goal if strict else ratio <= goal) if lower_is_better else ratio >= goal
+            met = "yes" if ok else "no"
+        g = "—" if goal is None else f"{'<' if strict else '≤'} {goal}"
+        a_txt, b_txt = text if text else (fmt(a), fmt(b))
+        out.append(f"| {name} | {device} | {a_txt} | {b_txt} | {'—' if ratio is None else f'{ratio:.2f}'} | {g} | {met} |")
+
+    for d in sorted({r["device"] for r in gpu_rows}):
+        def med(c, key, **match):
+            return median_of(by[c], key, device=d, **match)
+
+        for w, model in (("W1", "mlp"), ("W2", "cnn")):
+            a, b = med("tinydl", "epoch_s", workload=w), med("pytorch", "epoch_s", workload=w)
+            if a is None and b is None:
+                continue
+            line(f"{w} {model} epoch, s", d, a, b, goal=1.0)
+            accs = []
+            for c in ("tinydl", "pytorch"):
+                runs = [r for r in by[c] if r.get("workload") == w and r["device"] == d and r.get("test_accuracy")]
+                if runs:
+                    acc = max(runs, key=lambda r: r["epochs"])["test_accuracy"]
+                    accs.append(f"{acc[0]:.3f}" + (f" → {acc[-1]:.3f} ({len(acc)} ep)" if len(acc) > 1 else ""))
+                else:
+                    accs.append("—")
+            out.append(f"| {w} test accuracy | {d} | {accs[0]} | {accs[1]} | — | equal | — |")
+        for n in sorted({r["n"] for r in gpu_rows if r.get("workload") == "W3"}):
+            a, b = med("tinydl", "gflops_median", workload="W3", n=n), med("pytorch", "gflops_median", workload="W3", n=n)
+            line(f"W3 GEMM N={n}, GFLOP/s", d, a, b, lower_is_better=False)
+        for variant, name in (("autograd", "W4 µs/op, autograd"), ("forward_nograd", "W4 µs/op, no-grad forward")):
+            a, b = med("tinydl", "us_per_op", workload="W4", variant=variant), med("pytorch", "us_per_op", workload="W4", variant=variant)
+            if a is not None or b is not None:
+                line(name, d, a, b, goal=1.0, strict=True)
+        for case, desc in (("conv1", "1→32 @28²"), ("conv2", "32→64 @14²")):
+            for p in ("fwd", "fwd_bwd"):
+                a = med("tinydl", "ms_median", workload="W5", case=case, **{"pass": p})
+                b = med("pytorch", "ms_median", workload="W5", case=case, **{"pass": p})
+                if a is not None or b is not None:
+                    line(f"W5 {desc} {p.replace('_', '+')}, ms", d, a, b)
+        a, b = med("tinydl", "device_peak_mib", workload="W6"), med("pytorch", "device_peak_mib", workload="W6")
+        if a is not None or b is not None:
+            line("W6 GPU memory peak of W2, MiB", d, a, b)
+        a, b = med("tinydl", "max_rss_mib", workload="W6"), med("pytorch", "max_rss_mib", workload="W6")
+        if a is not None or b is not None:
+            line("W6 host peak RSS of W2, MiB", d, a, b)
+
+    print("\n".join(out))
+    print()
+    names = sorted({f"{r.get('gpu')} (PyTorch {r.get('torch_version')}, cuDNN {r.get('cudnn')}, TF32 {r.get('tf32')}, "
+                    f"cudnn.benchmark {r.get('cudnn_benchmark')})" for r in by["pytorch"]})
+    for n in names:
+        print(f"GPU: {n}")
+    if not gpu_rows:
+        print("no results with a \"device\" key")
+
+
 def main():
+    args = sys.argv[1:]
+    if args and args[0] == "--gpu":
+        gpu_table(load(args[1]))
+        return
     rows = load(sys.argv[1])
     by = {c: [r for r in rows if config(r) == c] for c in ("tinydl", "best", "stock", "openblas")}
     threads = sorted({r["threads"] for r in rows if "threads" in r})

@@ -36,10 +36,12 @@ size_t CachingAllocator::class_size(size_t index) {
 size_t CachingAllocator::block_size(size_t nbytes) { return class_size(class_index(nbytes)); }
 
 CachingAllocator::CachingAllocator(std::function<void*(size_t)> backing_allocate,
-                                   std::function<void(void*, size_t)> backing_free, std::string device_name)
+                                   std::function<void(void*, size_t)> backing_free, std::string device_name,
+                                   OomMessage oom_message)
     : backing_allocate_(std::move(backing_allocate)),
       backing_free_(std::move(backing_free)),
       device_name_(std::move(device_name)),
+      oom_message_(std::move(oom_message)),
       free_lists_(kNumClasses),
       used_(kNumClasses, false) {}
 
@@ -113,6 +115,7 @@ void* CachingAllocator::system_allocate(size_t size) {
         release_cached(allocated_);
         ptr = backing_allocate_(size);
     }
+    if (ptr == nullptr && oom_message_) throw OutOfMemoryError(oom_message_(size, allocated_, allocated_ + cached_));
     if (ptr == nullptr)
         throw OutOfMemoryError(str(device_name_, " out of memory: tried to allocate ", size, " bytes (", allocated_,
                                    " bytes allocated, ", allocated_ + cached_, " reserved)"));

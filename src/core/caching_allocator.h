@@ -47,8 +47,11 @@ class CachingAllocator {
   public:
     // backing_allocate returns nullptr when the device is out of memory; backing_free gets the
     // block size that backing_allocate was asked for. `device_name` goes into error messages.
+    // `oom_message`, when given, writes the OutOfMemoryError's text from the request's block size
+    // and the cache's counters (the CUDA allocator says it PyTorch's way, with the GPU's free memory).
+    using OomMessage = std::function<std::string(size_t size, int64_t allocated, int64_t reserved)>;
     CachingAllocator(std::function<void*(size_t)> backing_allocate, std::function<void(void*, size_t)> backing_free,
-                     std::string device_name);
+                     std::string device_name, OomMessage oom_message = {});
     ~CachingAllocator();  // frees the cached blocks (live blocks belong to their owners)
     CachingAllocator(const CachingAllocator&) = delete;
     CachingAllocator& operator=(const CachingAllocator&) = delete;
@@ -76,6 +79,7 @@ class CachingAllocator {
     std::function<void*(size_t)> backing_allocate_;
     std::function<void(void*, size_t)> backing_free_;
     std::string device_name_;
+    OomMessage oom_message_;
 
     mutable std::mutex mutex_;
     std::vector<std::vector<void*>> free_lists_;  // by class index

@@ -39,24 +39,49 @@ class CpuAllocator final : public Allocator {
 };
 }  // namespace
 
+#ifdef TINYDL_WITH_CUDA
+namespace cuda_detail {  // src/cuda/runtime.cu: each GPU's caching allocator
+memory::Stats cuda_stats(int index);
+void cuda_reset_peak_stats(int index);
+void cuda_empty_cache(int index);
+}  // namespace cuda_detail
+#endif
+
 namespace memory {
 
+#ifndef TINYDL_WITH_CUDA
+namespace {
+[[noreturn]] void no_cuda(const char* op, Device device) {
+    throw Error(detail::str(op, ": ", device, ": this tinydl was built without CUDA"));
+}
+}  // namespace
+#endif
+
 Stats stats(Device device) {
-    if (!device.is_cpu())
-        throw Error(detail::str("memory::stats: statistics for ", device, " are not implemented yet (CPU only)"));
-    return cpu_cache().stats();
+    if (device.is_cpu()) return cpu_cache().stats();
+#ifdef TINYDL_WITH_CUDA
+    return cuda_detail::cuda_stats(device.index);
+#else
+    no_cuda("memory::stats", device);
+#endif
 }
 
 void reset_peak_stats(Device device) {
-    if (!device.is_cpu())
-        throw Error(detail::str("memory::reset_peak_stats: ", device, " is not supported yet (CPU only)"));
-    cpu_cache().reset_peak_stats();
+    if (device.is_cpu()) return cpu_cache().reset_peak_stats();
+#ifdef TINYDL_WITH_CUDA
+    cuda_detail::cuda_reset_peak_stats(device.index);
+#else
+    no_cuda("memory::reset_peak_stats", device);
+#endif
 }
 
 void empty_cache(Device device) {
-    if (!device.is_cpu())
-        throw Error(detail::str("memory::empty_cache: ", device, " is not supported yet (CPU only)"));
-    cpu_cache().empty_cache();
+    if (device.is_cpu()) return cpu_cache().empty_cache();
+#ifdef TINYDL_WITH_CUDA
+    cuda_detail::cuda_empty_cache(device.index);
+#else
+    no_cuda("memory::empty_cache", device);
+#endif
 }
 
 }  // namespace memory

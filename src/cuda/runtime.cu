@@ -3,10 +3,10 @@
 // cuda_detail::copy_bytes(); src/core/cuda_info.cpp declares cuda::detail::device_count() and
 // synchronize(). Everything here is host code: no kernels.
 //
-// What it deliberately is not (yet): a caching allocator (each allocate is a cudaMalloc, each
-// free a cudaFree; see NOTES "CUDA memory" for the planned cache and its OOM retry), streams
-// (everything runs on the legacy default stream, so a cudaMemcpy is ordered after every kernel
-// queued before it), or the cuBLAS/cuDNN handles. Those arrive with the CUDA backend.
+// Here: the device census, the per-GPU caching allocator (Note [CUDA caching allocator]) and its
+// statistics, and copies. Deliberately absent: streams. Everything runs on the legacy default
+// stream (Note [One stream]), so a cudaMemcpy is ordered after every kernel queued before it.
+// The kernels are in the other .cu files of this folder; cuBLAS/cuDNN handles in handles.cu.
 //
 // Read next: cuda_check.h (how a CUDA error becomes a tinydl::Error), src/core/storage.cpp.
 #include <cuda_runtime_api.h>  // cudaMalloc, cudaMemcpy, cudaGetDeviceCount, ...
@@ -17,10 +17,12 @@
 #include <string>
 #include <vector>
 
+#include "src/core/caching_allocator.h"  // detail::CachingAllocator
 #include "src/cuda/cuda_check.h"  // TINYDL_CUDA_CHECK
 #include "tinydl/cuda.h"
 #include "tinydl/device.h"
 #include "tinydl/error.h"    // tinydl::Error, OutOfMemoryError, detail::str
+#include "tinydl/memory.h"   // memory::Stats
 #include "tinydl/storage.h"  // tinydl::Allocator
 
 namespace tinydl {
@@ -78,7 +80,8 @@ const DeviceCensus& census() {
 
 // Throws unless cuda:<index> exists on this machine. The "no GPU" case is the common one: a
 // CUDA build of tinydl running on a machine without a GPU or driver.
-void check_device(int index) {
+void check_device(int index, const char* op = nullptr) {
+    const std::string prefix = op != nullptr ? detail::str(op, ": ") : std::string();
     const DeviceCensus& c = census();
     if (c.count == 0) {
         std::string why;
@@ -90,10 +93,10 @@ void check_device(int index) {
             why = detail::str(cudaGetErrorString(c.error), " (", cudaGetErrorName(c.error), ")");
         else
             why = "the CUDA runtime found no device";
-        throw Error(detail::str("device cuda:", index, ": no CUDA GPU is available: ", why,
+        throw Error(detail::str(prefix, "device cuda:", index, ": no CUDA GPU is available: ", why,
                                 "; check tinydl::cuda::is_available() before moving tensors to the GPU"));
     }
-    TINYDL_CHECK(index >= 0 && index < c.count, detail::str("device cuda:", index),
+    TINYDL_CHECK(index >= 0 && index < c.count, detail::str(prefix, "device cuda:", index),
                  "invalid device ordinal: this machine has ", c.count, " CUDA GPU", c.count == 1 ? "" : "s",
                  " (cuda:0", c.count > 1 ? detail::str(" to cuda:", c.count - 1) : std::string(), ")");
 }
@@ -114,40 +117,72 @@ class DeviceGuard {
     int previous_ = 0;
 };
 
-// One allocator per GPU: plain cudaMalloc/cudaFree.
+// Note [CUDA caching allocator]: cudaMalloc and cudaFree are slow (tens of microseconds to
+// milliseconds) and cudaFree synchronizes the whole device, so a training step that allocated
+// its activations with them would stall on every tensor. Each GPU gets the same size-class cache
+// as the CPU (src/core/caching_allocator.h): a freed block goes on its class's free list and the
+// next request of that class takes it back, so after the first step a training loop calls
+// cudaMalloc no more (memory::stats(Device::cuda()).system_allocations stays put).
+//
+// Note [One stream]: handing a freed block to the next op at once is safe because every kernel,
+// library call and copy in tinydl runs on the legacy default stream: whatever the next owner
+// queues runs after everything the previous owner queued. (With several streams, a block would
+// need an event recorded on its last stream before reuse, as PyTorch's allocator does.)
+//
+// Out of memory: the cache frees its unused blocks and retries once, then throws
+// OutOfMemoryError with PyTorch's wording, including what the GPU still has free.
+detail::CachingAllocator& cuda_cache(int index) {
+    // Built on first use, one per GPU; never destroyed, since tensors may outlive main().
+    static const std::vector<detail::CachingAllocator*> caches = [] {
+        std::vector<detail::CachingAllocator*> all;
+        for (int i = 0; i < census().count; ++i) {
+            auto backing_allocate = [i](size_t nbytes) -> void* {
+                DeviceGuard guard(i);
+                void* ptr = nullptr;
+                const cudaError_t status = cudaMalloc(&ptr, nbytes);
+                if (status == cudaErrorMemoryAllocation) {
+                    cudaGetLastError();  // an OOM is not sticky: the GPU stays usable
+                    return nullptr;      // the cache frees its blocks and retries once
+                }
+                TINYDL_CUDA_CHECK(status, "cuda allocator");
+                return ptr;
+            };
+            // Runs from ~Storage (via the cache), which must not throw. At process exit the
+            // runtime may already be gone (cudaErrorCudartUnloading), which is harmless.
+            auto backing_free = [i](void* ptr, size_t) {
+                const cudaError_t status = cudaFree(ptr);
+                if (status != cudaSuccess) {
+                    cudaGetLastError();
+                    if (status != cudaErrorCudartUnloading)
+                        std::fprintf(stderr, "tinydl: warning: cudaFree on cuda:%d failed: %s\n", i,
+                                     cudaGetErrorString(status));
+                }
+            };
+            auto oom_message = [i](size_t nbytes, int64_t allocated, int64_t reserved) {
+                size_t free_bytes = 0, total_bytes = 0;
+                {
+                    DeviceGuard guard(i);
+                    if (cudaMemGetInfo(&free_bytes, &total_bytes) != cudaSuccess) cudaGetLastError();
+                }
+                return detail::str("CUDA out of memory. Tried to allocate ", format_bytes(nbytes), " (GPU ", i, "; ",
+                                   format_bytes(total_bytes), " total capacity; ",
+                                   format_bytes(static_cast<size_t>(allocated)), " already allocated by tinydl; ",
+                                   format_bytes(free_bytes), " free; ", format_bytes(static_cast<size_t>(reserved)),
+                                   " reserved in total by tinydl)");
+            };
+            all.push_back(new detail::CachingAllocator(backing_allocate, backing_free, detail::str("cuda:", i),
+                                                       oom_message));
+        }
+        return all;
+    }();
+    return *caches[static_cast<size_t>(index)];
+}
+
 class CudaAllocator final : public Allocator {
   public:
     explicit CudaAllocator(int index) : index_(index) {}
-
-    void* allocate(size_t nbytes) override {
-        if (nbytes == 0) return nullptr;
-        DeviceGuard guard(index_);
-        void* ptr = nullptr;
-        const cudaError_t status = cudaMalloc(&ptr, nbytes);
-        if (status == cudaErrorMemoryAllocation) {
-            cudaGetLastError();  // an OOM is not sticky: the GPU stays usable
-            size_t free_bytes = 0, total_bytes = 0;
-            cudaMemGetInfo(&free_bytes, &total_bytes);
-            throw OutOfMemoryError(detail::str("CUDA out of memory. Tried to allocate ", format_bytes(nbytes),
-                                               " (GPU ", index_, "; ", format_bytes(total_bytes),
-                                               " total capacity; ", format_bytes(free_bytes), " free)"));
-        }
-        TINYDL_CUDA_CHECK(status, "cuda allocator");
-        return ptr;
-    }
-
-    // Runs from ~Storage, which must not throw. At process exit the runtime may already be gone
-    // (cudaErrorCudartUnloading), which is harmless; anything else is worth a line on stderr.
-    void deallocate(void* ptr, size_t) override {
-        if (ptr == nullptr) return;
-        const cudaError_t status = cudaFree(ptr);
-        if (status != cudaSuccess) {
-            cudaGetLastError();
-            if (status != cudaErrorCudartUnloading)
-                std::fprintf(stderr, "tinydl: warning: cudaFree on cuda:%d failed: %s\n", index_,
-                             cudaGetErrorString(status));
-        }
-    }
+    void* allocate(size_t nbytes) override { return cuda_cache(index_).allocate(nbytes); }
+    void deallocate(void* ptr, size_t nbytes) override { cuda_cache(index_).deallocate(ptr, nbytes); }
 
   private:
     int index_;
@@ -176,6 +211,19 @@ Allocator* cuda_allocator(int index) {
         return all;
     }();
     return allocators[static_cast<size_t>(index)];
+}
+
+memory::Stats cuda_stats(int index) {
+    check_device(index, "memory::stats");
+    return cuda_cache(index).stats();
+}
+void cuda_reset_peak_stats(int index) {
+    check_device(index, "memory::reset_peak_stats");
+    cuda_cache(index).reset_peak_stats();
+}
+void cuda_empty_cache(int index) {
+    check_device(index, "memory::empty_cache");
+    cuda_cache(index).empty_cache();
 }
 
 // Copies between the host and a GPU, or between GPUs. cudaMemcpy from or to pageable host

@@ -9,6 +9,7 @@
 // Shapes: a and b broadcast to out; g is the incoming gradient, of out's shape.
 #include "src/core/layout.h"
 #include "src/cpu/elementwise.h"
+#include "src/cuda/elementwise.h"
 #include "src/ops/op_utils.h"
 #include "tinydl/factory.h"
 
@@ -16,23 +17,23 @@ namespace tinydl {
 
 // ---- kernel tables -------------------------------------------------------------------------------
 namespace {
-const KernelTable<BinaryKernel> add_kernels{"add", cpu::add, nullptr};
-const KernelTable<BinaryKernel> sub_kernels{"sub", cpu::sub, nullptr};
-const KernelTable<BinaryKernel> mul_kernels{"mul", cpu::mul, nullptr};
-const KernelTable<BinaryKernel> div_kernels{"div", cpu::div, nullptr};
-const KernelTable<BinaryKernel> pow_kernels{"pow", cpu::pow, nullptr};
-const KernelTable<BinaryKernel> maximum_kernels{"maximum", cpu::maximum, nullptr};
-const KernelTable<BinaryKernel> minimum_kernels{"minimum", cpu::minimum, nullptr};
-const KernelTable<BinaryKernel> eq_kernels{"eq", cpu::eq, nullptr};
-const KernelTable<BinaryKernel> ne_kernels{"ne", cpu::ne, nullptr};
-const KernelTable<BinaryKernel> lt_kernels{"lt", cpu::lt, nullptr};
-const KernelTable<BinaryKernel> le_kernels{"le", cpu::le, nullptr};
-const KernelTable<BinaryKernel> gt_kernels{"gt", cpu::gt, nullptr};
-const KernelTable<BinaryKernel> ge_kernels{"ge", cpu::ge, nullptr};
-const KernelTable<BinaryKernel> logical_and_kernels{"logical_and", cpu::logical_and, nullptr};
-const KernelTable<BinaryKernel> logical_or_kernels{"logical_or", cpu::logical_or, nullptr};
-const KernelTable<BinaryKernel> logical_xor_kernels{"logical_xor", cpu::logical_xor, nullptr};
-const KernelTable<WhereKernel> where_kernels{"where", cpu::where, nullptr};
+const KernelTable<BinaryKernel> add_kernels{"add", cpu::add, TINYDL_IF_CUDA(cuda::add)};
+const KernelTable<BinaryKernel> sub_kernels{"sub", cpu::sub, TINYDL_IF_CUDA(cuda::sub)};
+const KernelTable<BinaryKernel> mul_kernels{"mul", cpu::mul, TINYDL_IF_CUDA(cuda::mul)};
+const KernelTable<BinaryKernel> div_kernels{"div", cpu::div, TINYDL_IF_CUDA(cuda::div)};
+const KernelTable<BinaryKernel> pow_kernels{"pow", cpu::pow, TINYDL_IF_CUDA(cuda::pow)};
+const KernelTable<BinaryKernel> maximum_kernels{"maximum", cpu::maximum, TINYDL_IF_CUDA(cuda::maximum)};
+const KernelTable<BinaryKernel> minimum_kernels{"minimum", cpu::minimum, TINYDL_IF_CUDA(cuda::minimum)};
+const KernelTable<BinaryKernel> eq_kernels{"eq", cpu::eq, TINYDL_IF_CUDA(cuda::eq)};
+const KernelTable<BinaryKernel> ne_kernels{"ne", cpu::ne, TINYDL_IF_CUDA(cuda::ne)};
+const KernelTable<BinaryKernel> lt_kernels{"lt", cpu::lt, TINYDL_IF_CUDA(cuda::lt)};
+const KernelTable<BinaryKernel> le_kernels{"le", cpu::le, TINYDL_IF_CUDA(cuda::le)};
+const KernelTable<BinaryKernel> gt_kernels{"gt", cpu::gt, TINYDL_IF_CUDA(cuda::gt)};
+const KernelTable<BinaryKernel> ge_kernels{"ge", cpu::ge, TINYDL_IF_CUDA(cuda::ge)};
+const KernelTable<BinaryKernel> logical_and_kernels{"logical_and", cpu::logical_and, TINYDL_IF_CUDA(cuda::logical_and)};
+const KernelTable<BinaryKernel> logical_or_kernels{"logical_or", cpu::logical_or, TINYDL_IF_CUDA(cuda::logical_or)};
+const KernelTable<BinaryKernel> logical_xor_kernels{"logical_xor", cpu::logical_xor, TINYDL_IF_CUDA(cuda::logical_xor)};
+const KernelTable<WhereKernel> where_kernels{"where", cpu::where, TINYDL_IF_CUDA(cuda::where)};
 }  // namespace
 
 // ---- broadcasting and promotion ---------------------------------------------------------------------

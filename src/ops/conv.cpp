@@ -4,7 +4,7 @@
 // differentiable primitive, `convolution`, that all three ops reduce to: conv1d is conv2d on a
 // height-1 image, an unbatched input is a batch of one, and conv_transpose2d runs conv2d's
 // kernels with their roles swapped (Note [Transposed convolution]). The arithmetic is in
-// src/cpu/conv.cpp (im2col + GEMM).
+// src/cpu/conv.cpp (im2col + GEMM) and src/cuda/conv.cu (cuDNN).
 // What it is not: no conv3d, no padding modes other than zeros (nn::Conv* refuses them), no
 // double backward (Note [No double backward through convolution]).
 //
@@ -15,6 +15,7 @@
 #include "tinydl/ops/conv.h"
 
 #include "src/cpu/conv.h"
+#include "src/cuda/conv.h"
 #include "src/ops/op_utils.h"
 
 namespace tinydl {
@@ -43,12 +44,15 @@ std::string Padding::str() const {
 
 namespace {
 
-const KernelTable<ConvForwardKernel> conv_forward_kernels{"conv2d", cpu::conv2d_forward, nullptr};
+const KernelTable<ConvForwardKernel> conv_forward_kernels{"conv2d", cpu::conv2d_forward,
+                                                          TINYDL_IF_CUDA(cuda::conv2d_forward)};
 const KernelTable<ConvInputGradKernel> conv_input_grad_kernels{"conv2d (input gradient)", cpu::conv2d_input_grad,
-                                                               nullptr};
+                                                               TINYDL_IF_CUDA(cuda::conv2d_input_grad)};
 const KernelTable<ConvWeightGradKernel> conv_weight_grad_kernels{"conv2d (weight gradient)",
-                                                                 cpu::conv2d_weight_grad, nullptr};
-const KernelTable<ConvBiasGradKernel> conv_bias_grad_kernels{"conv2d (bias gradient)", cpu::conv2d_bias_grad, nullptr};
+                                                                 cpu::conv2d_weight_grad,
+                                                                 TINYDL_IF_CUDA(cuda::conv2d_weight_grad)};
+const KernelTable<ConvBiasGradKernel> conv_bias_grad_kernels{"conv2d (bias gradient)", cpu::conv2d_bias_grad,
+                                                             TINYDL_IF_CUDA(cuda::conv2d_bias_grad)};
 
 // A bias the kernels may skip: data == nullptr when there is none.
 TensorView optional_view(const Tensor& t) { return t.defined() ? view_of(t) : TensorView{}; }

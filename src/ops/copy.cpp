@@ -7,14 +7,15 @@
 #include <cstring>
 
 #include "src/cpu/elementwise.h"
+#include "src/cuda/elementwise.h"
 #include "src/ops/op_utils.h"
 #include "tinydl/factory.h"
 
 namespace tinydl {
 
 namespace {
-const KernelTable<CopyKernel> copy_kernels{"copy", cpu::copy, nullptr};
-const KernelTable<FillKernel> fill_kernels{"fill_", cpu::fill, nullptr};
+const KernelTable<CopyKernel> copy_kernels{"copy", cpu::copy, TINYDL_IF_CUDA(cuda::copy)};
+const KernelTable<FillKernel> fill_kernels{"fill_", cpu::fill, TINYDL_IF_CUDA(cuda::fill)};
 }  // namespace
 
 // ---- raw helpers (no autograd) -------------------------------------------------------------------
@@ -24,6 +25,9 @@ void copy_raw(const Tensor& dst, const Tensor& src) {
     if (dst.numel() == 0) return;
     if (dst.device() != src.device()) {
         // Across devices: bring src to a contiguous block of dst's dtype, then copy the bytes.
+        // Every strided or converting step runs on one device with that device's copy kernel
+        // (the conversion and the broadcast on src's side, the scatter into a strided dst on
+        // dst's side); the only transfer is one dense cudaMemcpy, and no pointer is read here.
         const TensorView b = broadcast_view(src, dst.sizes());
         Tensor staged = contiguous_raw(to_raw(make_view(src, b.sizes, b.strides, src.storage_offset()), dst.dtype()));
         Tensor target = dst.is_contiguous() ? dst : empty_raw(dst.sizes(), dst.dtype(), dst.device());

@@ -7,6 +7,14 @@
 // dropout node), holding the scaled mask: backward is g * mask, with the very mask forward used.
 // The mask comes from the global generator (random.h), so manual_seed() makes it reproducible.
 //
+// On CUDA too, on purpose: rand() draws the uniforms on the CPU from that one generator and
+// copies them to the device (src/ops/factory.cpp), and the compare, cast and multiplies below
+// are device ops. That costs a host-to-device copy of x's size per call, which a GPU generator
+// (Philox counters, as PyTorch's) would save; the price buys one stream of random numbers for
+// both devices, so a seed gives the very same mask on the CPU and on the GPU and a model
+// trains the same wherever it runs (tests/cuda/test_parity_optim.cpp checks it). Nothing here
+// reads tensor data on the host.
+//
 // Shapes: mask and out have x's shape; g is the gradient of out.
 #include "src/ops/op_utils.h"
 #include "tinydl/factory.h"

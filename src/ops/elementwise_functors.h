@@ -37,7 +37,10 @@ struct Pow {
             return std::pow(a, b);
         } else {
             // Integer power by squaring; a negative exponent only has an integer answer for |a| = 1.
-            if (b < 0) return a == 1 ? T(1) : (a == T(-1) ? ((b % 2) ? T(-1) : T(1)) : T(0));
+            // (Only signed types can have one: nvcc warns about `b < 0` on uint8.)
+            if constexpr (std::is_signed_v<T>) {
+                if (b < 0) return a == 1 ? T(1) : (a == T(-1) ? ((b % 2) ? T(-1) : T(1)) : T(0));
+            }
             T result = 1, base = a;
             for (auto e = b; e > 0; e /= 2) {
                 if (e % 2) result = static_cast<T>(result * base);
@@ -131,6 +134,7 @@ struct Softplus {
 struct Sign {
     template <typename T> TINYDL_HOST_DEVICE T operator()(T x) const {
         if constexpr (std::is_same_v<T, bool>) return x;
+        else if constexpr (std::is_unsigned_v<T>) return static_cast<T>(x != T(0));  // never negative
         else return static_cast<T>((T(0) < x) - (x < T(0)));
     }
 };

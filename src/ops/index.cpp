@@ -18,17 +18,19 @@
 // Dimension legend: x is read as [outer, size, inner] around `dim`; n is the number of indices.
 // g is the incoming gradient, of out's shape.
 #include "src/cpu/index.h"
-
+#include "src/cuda/index.h"
 #include "src/ops/op_utils.h"
 #include "tinydl/factory.h"
 
 namespace tinydl {
 
 namespace {
-const KernelTable<IndexSelectKernel> index_select_kernels{"index_select", cpu::index_select, nullptr};
-const KernelTable<IndexAddKernel> index_add_kernels{"index_add", cpu::index_add, nullptr};
-const KernelTable<GatherKernel> gather_kernels{"gather", cpu::gather, nullptr};
-const KernelTable<ScatterAddKernel> scatter_add_kernels{"scatter_add", cpu::scatter_add, nullptr};
+const KernelTable<IndexSelectKernel> index_select_kernels{"index_select", cpu::index_select,
+                                                          TINYDL_IF_CUDA(cuda::index_select)};
+const KernelTable<IndexAddKernel> index_add_kernels{"index_add", cpu::index_add, TINYDL_IF_CUDA(cuda::index_add)};
+const KernelTable<GatherKernel> gather_kernels{"gather", cpu::gather, TINYDL_IF_CUDA(cuda::gather)};
+const KernelTable<ScatterAddKernel> scatter_add_kernels{"scatter_add", cpu::scatter_add,
+                                                        TINYDL_IF_CUDA(cuda::scatter_add)};
 
 // `index` as a contiguous int64 tensor; a TypeError for any other dtype than int64 and int32.
 Tensor int64_index(const char* op, const Tensor& index) {
@@ -40,7 +42,10 @@ Tensor int64_index(const char* op, const Tensor& index) {
 
 // Note [Checked indices]: a GPU kernel cannot throw, and PyTorch's device-side assert poisons
 // the CUDA context, so tinydl reads the indices on the host once and throws before any kernel
-// runs. On the CPU this is one extra pass over n integers.
+// runs. On the CPU this is one extra pass over n integers; for a CUDA index it is a copy to the
+// host (.cpu(), which waits for the kernels queued before it) and the same pass. Every op that
+// hands indices to a kernel (index_select, and embedding through it; index_add, gather,
+// scatter_add) calls check_bounds first; one_hot checks its own on the host the same way.
 void check_bounds(const char* op, const Tensor& index64, int64_t dim, int64_t size) {
     if (index64.numel() == 0) return;
     const Tensor host = index64.is_cpu() ? index64 : index64.cpu();

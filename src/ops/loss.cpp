@@ -1,10 +1,11 @@
 // loss.cpp — the loss functions of nn::functional (include/tinydl/nn/functional_loss.h).
 //
 // Two kinds:
-//   * Class-index losses (cross_entropy, nll_loss) get dedicated kernels (src/cpu/loss.cpp):
-//     cross entropy fuses log_softmax and NLL, so it never materialises log-probabilities, and
-//     its backward writes softmax(x) - onehot(t) straight into the gradient. Targets are checked
-//     on the host before any kernel runs (Note [Checked class indices]).
+//   * Class-index losses (cross_entropy, nll_loss) get dedicated kernels (src/cpu/loss.cpp and
+//     src/cuda/loss.cu): cross entropy fuses log_softmax and NLL, so it never materialises
+//     log-probabilities, and its backward writes softmax(x) - onehot(t) straight into the
+//     gradient. Targets are checked on the host before any kernel runs, on the CPU copy of them
+//     for CUDA tensors (Note [Checked class indices]).
 //   * Everything else (probability targets, mse, l1, smooth_l1, huber, bce with logits, kl_div)
 //     is a composition of tinydl ops and gets its gradient, double backward and every device for
 //     free. binary_cross_entropy composes its forward but has its own backward node, to give
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "src/cpu/loss.h"
+#include "src/cuda/loss.h"
 #include "src/ops/op_utils.h"
 #include "tinydl/factory.h"
 #include "tinydl/nn/functional_loss.h"
@@ -44,12 +46,14 @@ namespace functional {
 
 namespace {
 
-const KernelTable<CrossEntropyForwardKernel> cross_entropy_forward_kernels{"cross_entropy", cpu::cross_entropy_forward,
-                                                                           nullptr};
-const KernelTable<CrossEntropyBackwardKernel> cross_entropy_backward_kernels{"cross_entropy",
-                                                                             cpu::cross_entropy_backward, nullptr};
-const KernelTable<NllLossForwardKernel> nll_loss_forward_kernels{"nll_loss", cpu::nll_loss_forward, nullptr};
-const KernelTable<NllLossBackwardKernel> nll_loss_backward_kernels{"nll_loss", cpu::nll_loss_backward, nullptr};
+const KernelTable<CrossEntropyForwardKernel> cross_entropy_forward_kernels{
+    "cross_entropy", cpu::cross_entropy_forward, TINYDL_IF_CUDA(cuda::cross_entropy_forward)};
+const KernelTable<CrossEntropyBackwardKernel> cross_entropy_backward_kernels{
+    "cross_entropy", cpu::cross_entropy_backward, TINYDL_IF_CUDA(cuda::cross_entropy_backward)};
+const KernelTable<NllLossForwardKernel> nll_loss_forward_kernels{"nll_loss", cpu::nll_loss_forward,
+                                                                 TINYDL_IF_CUDA(cuda::nll_loss_forward)};
+const KernelTable<NllLossBackwardKernel> nll_loss_backward_kernels{"nll_loss", cpu::nll_loss_backward,
+                                                                   TINYDL_IF_CUDA(cuda::nll_loss_backward)};
 
 // ---- shared helpers --------------------------------------------------------------------------------
 // BatchMean belongs to kl_div alone.

@@ -1,9 +1,10 @@
 // matmul.cpp — linear algebra: mm, bmm, and matmul (torch.matmul's rules).
 //
-// Only mm and bmm run a kernel (src/cpu/matmul.cpp, Eigen); matmul is a composition of mm,
-// bmm, reshape, expand and unsqueeze, so its gradient, broadcast batch dims included, comes from
-// theirs (STYLE.md §1.3). What this is not: a BLAS. There is no addmm/baddbmm (fused
-// C = beta C + alpha A B), no transposed-output trick, no integer overflow checks.
+// Only mm and bmm run a kernel (src/cpu/matmul.cpp, Eigen; src/cuda/matmul.cu, cuBLAS); matmul
+// is a composition of mm, bmm, reshape, expand and unsqueeze, so its gradient, broadcast batch
+// dims included, comes from theirs, on either device (STYLE.md §1.3). What this is not: a BLAS.
+// There is no addmm/baddbmm (fused C = beta C + alpha A B), no transposed-output trick, no
+// integer overflow checks.
 //
 // Dimension legend: a [M, K] x b [K, N] -> out [M, N]; bmm adds a batch dim B in front;
 // matmul's "batch dims" are all but the last two and broadcast against each other.
@@ -12,14 +13,15 @@
 // Read next: src/cpu/matmul.h (Note [GEMM layouts]: which strided inputs need no copy).
 #include "src/cpu/matmul.h"
 
+#include "src/cuda/matmul.h"
 #include "src/ops/op_utils.h"
 #include "tinydl/factory.h"
 
 namespace tinydl {
 
 namespace {
-const KernelTable<MatmulKernel> mm_kernels{"mm", cpu::mm, nullptr};
-const KernelTable<MatmulKernel> bmm_kernels{"bmm", cpu::bmm, nullptr};
+const KernelTable<MatmulKernel> mm_kernels{"mm", cpu::mm, TINYDL_IF_CUDA(cuda::mm)};
+const KernelTable<MatmulKernel> bmm_kernels{"bmm", cpu::bmm, TINYDL_IF_CUDA(cuda::bmm)};
 
 bool is_gemm_dtype(DType t) { return t == kFloat32 || t == kFloat64 || t == kInt64 || t == kInt32; }
 

@@ -3,9 +3,11 @@
 // Dimension legend: N batch, C channels, S = product of the spatial dims (1 for [N, C]),
 // M = N * S values per channel, G groups, D... the normalized_shape of layer_norm.
 //
-// batch_norm is the workhorse of CNN training, so it has fused CPU kernels (src/cpu/norm.cpp):
-// one pass set for the per-channel statistics, one for y = x * scale[c] + shift[c], and a fused
-// backward that needs two sweeps instead of the six or so of the composition.
+// batch_norm is the workhorse of CNN training, so it has fused kernels (src/cpu/norm.cpp,
+// src/cuda/norm.cu): one pass set for the per-channel statistics, one for
+// y = x * scale[c] + shift[c], and a fused backward that needs two sweeps instead of the six or
+// so of the composition. Everything around them (running-stat updates, scale and shift) is
+// tensor ops on the input's device: no value is read on the host.
 // Note [batch_norm double backward]: the fused backward kernel produces numbers, not a graph.
 // When backward runs with create_graph (grad mode on inside the engine), or on a device without
 // the kernel, NativeBatchNormBackward0 computes the same formulas with tinydl ops instead,
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "src/cpu/norm.h"
+#include "src/cuda/norm.h"
 #include "src/ops/op_utils.h"
 
 namespace tinydl {
@@ -38,10 +41,12 @@ using BatchNormBackwardKernel = void (*)(const TensorView& grad_input, const Ten
                                          const TensorView& mean, const TensorView& invstd, const TensorView& weight,
                                          bool training, int64_t N, int64_t C, int64_t S);
 
-const KernelTable<BatchNormStatsKernel> bn_stats_kernels{"batch_norm", cpu::batch_norm_stats, nullptr};
-const KernelTable<BatchNormApplyKernel> bn_apply_kernels{"batch_norm", cpu::batch_norm_apply, nullptr};
+const KernelTable<BatchNormStatsKernel> bn_stats_kernels{"batch_norm", cpu::batch_norm_stats,
+                                                         TINYDL_IF_CUDA(cuda::batch_norm_stats)};
+const KernelTable<BatchNormApplyKernel> bn_apply_kernels{"batch_norm", cpu::batch_norm_apply,
+                                                         TINYDL_IF_CUDA(cuda::batch_norm_apply)};
 const KernelTable<BatchNormBackwardKernel> bn_backward_kernels{"batch_norm_backward", cpu::batch_norm_backward,
-                                                               nullptr};
+                                                               TINYDL_IF_CUDA(cuda::batch_norm_backward)};
 
 // Every dim but the channel dim 1: what batch_norm reduces over.
 std::vector<int64_t> non_channel_dims(int64_t ndim) {

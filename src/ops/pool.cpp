@@ -17,6 +17,7 @@
 #include <algorithm>
 
 #include "src/cpu/pool.h"
+#include "src/cuda/pool.h"
 #include "src/ops/op_utils.h"
 #include "tinydl/factory.h"
 
@@ -24,18 +25,22 @@ namespace tinydl {
 
 namespace {
 
-const KernelTable<MaxPool2dKernel> max_pool2d_kernels{"max_pool2d", cpu::max_pool2d, nullptr};
-const KernelTable<MaxPool2dBackwardKernel> max_pool2d_backward_kernels{"max_pool2d_backward",
-                                                                      cpu::max_pool2d_backward, nullptr};
-const KernelTable<AvgPool2dKernel> avg_pool2d_kernels{"avg_pool2d", cpu::avg_pool2d, nullptr};
-const KernelTable<AvgPool2dBackwardKernel> avg_pool2d_backward_kernels{"avg_pool2d_backward",
-                                                                      cpu::avg_pool2d_backward, nullptr};
+// The CUDA backward of the two max pools differs (src/cuda/pool.h says why); the CPU shares one.
+const KernelTable<MaxPool2dKernel> max_pool2d_kernels{"max_pool2d", cpu::max_pool2d, TINYDL_IF_CUDA(cuda::max_pool2d)};
+const KernelTable<MaxPool2dBackwardKernel> max_pool2d_backward_kernels{
+    "max_pool2d_backward", cpu::max_pool2d_backward, TINYDL_IF_CUDA(cuda::max_pool2d_backward)};
+const KernelTable<AvgPool2dKernel> avg_pool2d_kernels{"avg_pool2d", cpu::avg_pool2d, TINYDL_IF_CUDA(cuda::avg_pool2d)};
+const KernelTable<AvgPool2dBackwardKernel> avg_pool2d_backward_kernels{
+    "avg_pool2d_backward", cpu::avg_pool2d_backward, TINYDL_IF_CUDA(cuda::avg_pool2d_backward)};
 const KernelTable<AvgPool2dKernel> adaptive_avg_pool2d_kernels{"adaptive_avg_pool2d", cpu::adaptive_avg_pool2d,
-                                                               nullptr};
+                                                               TINYDL_IF_CUDA(cuda::adaptive_avg_pool2d)};
 const KernelTable<AvgPool2dBackwardKernel> adaptive_avg_pool2d_backward_kernels{
-    "adaptive_avg_pool2d_backward", cpu::adaptive_avg_pool2d_backward, nullptr};
+    "adaptive_avg_pool2d_backward", cpu::adaptive_avg_pool2d_backward,
+    TINYDL_IF_CUDA(cuda::adaptive_avg_pool2d_backward)};
 const KernelTable<MaxPool2dKernel> adaptive_max_pool2d_kernels{"adaptive_max_pool2d", cpu::adaptive_max_pool2d,
-                                                               nullptr};
+                                                               TINYDL_IF_CUDA(cuda::adaptive_max_pool2d)};
+const KernelTable<MaxPool2dBackwardKernel> adaptive_max_pool2d_backward_kernels{
+    "adaptive_max_pool2d_backward", cpu::max_pool2d_backward, TINYDL_IF_CUDA(cuda::adaptive_max_pool2d_backward)};
 
 // ---- arguments ------------------------------------------------------------------------------
 struct Pair {
@@ -116,6 +121,21 @@ Pool2dParams windowed_params(const char* op, const Tensor& x, IntArrayRef kernel
     TINYDL_CHECK_SHAPE(p.out_h >= 1 && p.out_w >= 1, op, "Given input size: (", x.size(-3), "x", p.in_h, "x", p.in_w,
                        "). Calculated output size: (", x.size(-3), "x", p.out_h, "x", p.out_w,
                        "). Output size is too small");
+    // With dilation the half-kernel rule is not enough: taps `dilation` apart can straddle a
+    // small input (kernel 2, dilation 3, padding 1 on a 2-wide input reads -1 and 2). Such a
+    // window holds no real element, so max_pool2d would record an index outside the plane and
+    // its backward would write there. PyTorch does not check this; tinydl rejects it.
+    const auto check_windows = [&](const char* dim, int64_t out, int64_t in, int64_t kk, int64_t ss, int64_t pp,
+                                   int64_t dd) {
+        for (int64_t o = 0; o < out; ++o) {
+            bool any = false;
+            for (int64_t j = 0; j < kk && !any; ++j) any = o * ss - pp + j * dd >= 0 && o * ss - pp + j * dd < in;
+            TINYDL_CHECK(any, op, "the pooling window of output ", dim, " ", o, " covers only padding (input ", dim,
+                         " size ", in, ", kernel_size=", kk, ", stride=", ss, ", padding=", pp, ", dilation=", dd, ")");
+        }
+    };
+    check_windows("row", p.out_h, p.in_h, k.h, s.h, pad.h, d.h);
+    check_windows("column", p.out_w, p.in_w, k.w, s.w, pad.w, d.w);
     return p;
 }
 
@@ -156,13 +176,15 @@ struct MaxPool2dBackwardBackward : Node {
     }
 };
 
-// grad_in = 0, then grad_in[plane, indices] += grad_out: the dedicated scatter kernel.
+// grad_in = 0, then grad_in[plane, indices] += grad_out: the dedicated kernel (a scatter on the
+// CPU, a gather per input element on CUDA; same sums in the same order).
 Tensor max_pool2d_backward_op(const Tensor& grad_out, const Tensor& indices, const Pool2dParams& p,
                               IntArrayRef in_shape, DType dtype, bool adaptive) {
     const Tensor g = detail::contiguous_raw(detail::to_raw(grad_out, dtype));
     Tensor grad_in = detail::empty_raw(in_shape, dtype, g.device());
     if (grad_in.numel() > 0)
-        max_pool2d_backward_kernels.get(g.device())(view_of(grad_in), view_of(g), view_of(indices), p);
+        (adaptive ? adaptive_max_pool2d_backward_kernels : max_pool2d_backward_kernels)
+            .get(g.device())(view_of(grad_in), view_of(g), view_of(indices), p);
     if (autograd::should_record(grad_out)) {  // create_graph: see the file header
         auto node = autograd::make_node<MaxPool2dBackwardBackward>(grad_out);
         node->indices.save(indices);

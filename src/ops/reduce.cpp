@@ -2,9 +2,9 @@
 //
 // Every kernel-backed reduction is planned the same way (plan_reduce): the dims to reduce are
 // brought together so that the input reads as a contiguous [A, R, B] block, and the kernel
-// reduces the middle (src/cpu/reduce.cpp). When the reduced dims already form one run of a
-// contiguous input (the common case: the last dims, or the batch dim) nothing is copied;
-// otherwise the input is permuted so they come last, and copied once.
+// reduces the middle (src/cpu/reduce.cpp, src/cuda/reduce.cu). When the reduced dims already
+// form one run of a contiguous input (the common case: the last dims, or the batch dim) nothing
+// is copied; otherwise the input is permuted so they come last, and copied once.
 //
 // Kernels: sum, prod, max/min (values; with indices for the dim forms and argmax/argmin).
 // Compositions of those with elementwise ops, which get their gradient for free: var, std,
@@ -22,18 +22,21 @@
 #include <limits>
 
 #include "src/cpu/reduce.h"
+#include "src/cuda/reduce.h"
 #include "src/ops/op_utils.h"
 #include "tinydl/factory.h"
 
 namespace tinydl {
 
 namespace {
-const KernelTable<ReduceKernel> sum_kernels{"sum", cpu::sum, nullptr};
-const KernelTable<ReduceKernel> prod_kernels{"prod", cpu::prod, nullptr};
-const KernelTable<ReduceKernel> amax_kernels{"max", cpu::amax, nullptr};
-const KernelTable<ReduceKernel> amin_kernels{"min", cpu::amin, nullptr};
-const KernelTable<ArgReduceKernel> max_index_kernels{"max", cpu::max_with_index, nullptr};
-const KernelTable<ArgReduceKernel> min_index_kernels{"min", cpu::min_with_index, nullptr};
+const KernelTable<ReduceKernel> sum_kernels{"sum", cpu::sum, TINYDL_IF_CUDA(cuda::sum)};
+const KernelTable<ReduceKernel> prod_kernels{"prod", cpu::prod, TINYDL_IF_CUDA(cuda::prod)};
+const KernelTable<ReduceKernel> amax_kernels{"max", cpu::amax, TINYDL_IF_CUDA(cuda::amax)};
+const KernelTable<ReduceKernel> amin_kernels{"min", cpu::amin, TINYDL_IF_CUDA(cuda::amin)};
+const KernelTable<ArgReduceKernel> max_index_kernels{"max", cpu::max_with_index,
+                                                     TINYDL_IF_CUDA(cuda::max_with_index)};
+const KernelTable<ArgReduceKernel> min_index_kernels{"min", cpu::min_with_index,
+                                                     TINYDL_IF_CUDA(cuda::min_with_index)};
 
 // Which dims of x are reduced (all of them when `dims` is empty), after checking that each dim
 // is in range and appears once. A rank-0 tensor has one slot: dim 0 (or -1) names it.

@@ -23,15 +23,16 @@
 #include <memory>
 
 #include "src/cpu/resample.h"
+#include "src/cuda/resample.h"
 #include "src/ops/op_utils.h"
 #include "tinydl/factory.h"
 
 namespace tinydl {
 
 namespace {
-const KernelTable<ResampleKernel> resample_kernels{"resample", cpu::resample_dim, nullptr};
-const KernelTable<ResampleBackwardKernel> resample_backward_kernels{"resample backward", cpu::resample_dim_backward,
-                                                                    nullptr};
+const KernelTable<ResampleKernel> resample_kernels{"resample", cpu::resample_dim, TINYDL_IF_CUDA(cuda::resample_dim)};
+const KernelTable<ResampleBackwardKernel> resample_backward_kernels{
+    "resample backward", cpu::resample_dim_backward, TINYDL_IF_CUDA(cuda::resample_dim_backward)};
 
 // One pass: dim `dim` goes from in_size to out_size; out position o reads i0[o] (and i1[o]).
 struct Pass {
@@ -59,6 +60,37 @@ struct Plan {
     std::string backward_name;  // e.g. "UpsampleBilinear2DBackwardBackward0"
 };
 
+// Note [Resample tables on the GPU]: a pass's taps are host vectors, and a CUDA kernel cannot
+// read host memory. For a tensor on a GPU, the pass's tables are copied into two small tensors
+// on that device (the indices i0, i1 as one int64 tensor, the weights w0, w1 as one float64
+// tensor: two copies per pass) and the kernel gets ResampleTaps pointing into them. They only
+// need to outlive the launch: the kernel runs later, but on the one stream, so the caching
+// allocator hands their memory only to work queued after it (Note [One stream] in
+// src/cuda/runtime.cu). Uploading per call keeps Plan immutable and shareable by the graph;
+// the tables are a few kilobytes against the megabytes of an image the pass reads.
+struct DeviceTables {
+    Tensor index, weight;  // keep the device copies alive until the launch is queued
+};
+ResampleTaps device_taps(const Pass& pass, Device device, DeviceTables& keep) {
+    const bool two_taps = !pass.w1.empty();
+    const int64_t n = pass.out_size;
+    std::vector<int64_t> index(pass.i0);  // [i0 | i1]
+    if (two_taps) index.insert(index.end(), pass.i1.begin(), pass.i1.end());
+    keep.index = tensor(index, TensorOptions(kInt64).device(device));
+    ResampleTaps t = pass.taps();  // sizes, and which tables exist
+    t.i0 = keep.index.data_ptr<int64_t>();
+    t.i1 = two_taps ? t.i0 + n : nullptr;
+    t.w0 = t.w1 = nullptr;
+    if (!pass.w0.empty()) {
+        std::vector<double> weight(pass.w0);  // [w0 | w1]
+        weight.insert(weight.end(), pass.w1.begin(), pass.w1.end());
+        keep.weight = tensor(weight, TensorOptions(kFloat64).device(device));
+        t.w0 = keep.weight.data_ptr<double>();
+        t.w1 = two_taps ? t.w0 + n : nullptr;
+    }
+    return t;
+}
+
 // Runs one pass (or its transpose) on a contiguous tensor; no autograd.
 Tensor run_pass(const Tensor& x, const Pass& pass, bool transposed) {
     DimVector sizes(x.sizes());
@@ -68,8 +100,10 @@ Tensor run_pass(const Tensor& x, const Pass& pass, bool transposed) {
     sizes[pass.dim] = transposed ? pass.in_size : pass.out_size;
     Tensor out = detail::empty_raw(sizes, x.dtype(), x.device());
     if (out.numel() == 0) return out;
-    if (transposed) resample_backward_kernels.get(x.device())(view_of(out), view_of(x), A, B, pass.taps());
-    else resample_kernels.get(x.device())(view_of(out), view_of(x), A, B, pass.taps());
+    DeviceTables keep;
+    const ResampleTaps taps = x.is_cpu() ? pass.taps() : device_taps(pass, x.device(), keep);
+    if (transposed) resample_backward_kernels.get(x.device())(view_of(out), view_of(x), A, B, taps);
+    else resample_kernels.get(x.device())(view_of(out), view_of(x), A, B, taps);
     return out;
 }
 

@@ -1,10 +1,10 @@
 // softmax.cpp — softmax and log_softmax along one dim.
 //
-// These two get dedicated kernels (src/cpu/softmax.cpp) rather than a composition of exp, sum
-// and div, for numerical stability: the kernel subtracts the max of each slice before exp, so
-// x = 1000 gives the right answer instead of inf / inf. The input is read as a contiguous
-// [A, R, B] block with R the softmax dim (A: dims before it, B: dims after it), so no transpose
-// is needed for any dim; a non-contiguous input is copied once.
+// These two get dedicated kernels (src/cpu/softmax.cpp, src/cuda/softmax.cu) rather than a
+// composition of exp, sum and div, for numerical stability: the kernel subtracts the max of each
+// slice before exp, so x = 1000 gives the right answer instead of inf / inf. The input is read
+// as a contiguous [A, R, B] block with R the softmax dim (A: dims before it, B: dims after it),
+// so no transpose is needed for any dim; a non-contiguous input is copied once.
 //
 // Backward is written with tinydl ops on the saved output y (see Note [Saving outputs]):
 //   softmax:      grad_x = y * (g - sum(g * y, dim))
@@ -13,13 +13,15 @@
 //
 // Shapes: x, y, g and grad_x all have the same shape.
 #include "src/cpu/softmax.h"
+#include "src/cuda/reduce.h"  // the CUDA softmax kernels (src/cuda/softmax.cu)
 #include "src/ops/op_utils.h"
 
 namespace tinydl {
 
 namespace {
-const KernelTable<SoftmaxKernel> softmax_kernels{"softmax", cpu::softmax, nullptr};
-const KernelTable<SoftmaxKernel> log_softmax_kernels{"log_softmax", cpu::log_softmax, nullptr};
+const KernelTable<SoftmaxKernel> softmax_kernels{"softmax", cpu::softmax, TINYDL_IF_CUDA(cuda::softmax)};
+const KernelTable<SoftmaxKernel> log_softmax_kernels{"log_softmax", cpu::log_softmax,
+                                                     TINYDL_IF_CUDA(cuda::log_softmax)};
 
 // y = kernel(x) along `dim` (already wrapped); integer and bool inputs compute in float32.
 Tensor softmax_forward(const KernelTable<SoftmaxKernel>& kernels, const Tensor& x, int64_t dim) {

@@ -11,36 +11,37 @@
 
 #include "src/core/layout.h"
 #include "src/cpu/elementwise.h"
+#include "src/cuda/elementwise.h"
 #include "src/ops/op_utils.h"
 #include "tinydl/factory.h"
 
 namespace tinydl {
 
 namespace {
-const KernelTable<UnaryKernel> neg_kernels{"neg", cpu::neg, nullptr};
-const KernelTable<UnaryKernel> abs_kernels{"abs", cpu::abs, nullptr};
-const KernelTable<UnaryKernel> exp_kernels{"exp", cpu::exp, nullptr};
-const KernelTable<UnaryKernel> log_kernels{"log", cpu::log, nullptr};
-const KernelTable<UnaryKernel> log1p_kernels{"log1p", cpu::log1p, nullptr};
-const KernelTable<UnaryKernel> sqrt_kernels{"sqrt", cpu::sqrt, nullptr};
-const KernelTable<UnaryKernel> rsqrt_kernels{"rsqrt", cpu::rsqrt, nullptr};
-const KernelTable<UnaryKernel> sin_kernels{"sin", cpu::sin, nullptr};
-const KernelTable<UnaryKernel> cos_kernels{"cos", cpu::cos, nullptr};
-const KernelTable<UnaryKernel> tanh_kernels{"tanh", cpu::tanh, nullptr};
-const KernelTable<UnaryKernel> erf_kernels{"erf", cpu::erf, nullptr};
-const KernelTable<UnaryKernel> sigmoid_kernels{"sigmoid", cpu::sigmoid, nullptr};
-const KernelTable<UnaryKernel> relu_kernels{"relu", cpu::relu, nullptr};
-const KernelTable<UnaryKernel> gelu_kernels{"gelu", cpu::gelu, nullptr};
-const KernelTable<UnaryKernel> gelu_tanh_kernels{"gelu", cpu::gelu_tanh, nullptr};
-const KernelTable<UnaryKernel> silu_kernels{"silu", cpu::silu, nullptr};
-const KernelTable<UnaryKernel> sign_kernels{"sign", cpu::sign, nullptr};
-const KernelTable<UnaryKernel> floor_kernels{"floor", cpu::floor, nullptr};
-const KernelTable<UnaryKernel> ceil_kernels{"ceil", cpu::ceil, nullptr};
-const KernelTable<UnaryKernel> round_kernels{"round", cpu::round, nullptr};
-const KernelTable<UnaryKernel> logical_not_kernels{"logical_not", cpu::logical_not, nullptr};
-const KernelTable<UnaryParamKernel> leaky_relu_kernels{"leaky_relu", cpu::leaky_relu, nullptr};
-const KernelTable<UnaryParamKernel> softplus_kernels{"softplus", cpu::softplus, nullptr};
-const KernelTable<UnaryParamKernel> clamp_kernels{"clamp", cpu::clamp, nullptr};
+const KernelTable<UnaryKernel> neg_kernels{"neg", cpu::neg, TINYDL_IF_CUDA(cuda::neg)};
+const KernelTable<UnaryKernel> abs_kernels{"abs", cpu::abs, TINYDL_IF_CUDA(cuda::abs)};
+const KernelTable<UnaryKernel> exp_kernels{"exp", cpu::exp, TINYDL_IF_CUDA(cuda::exp)};
+const KernelTable<UnaryKernel> log_kernels{"log", cpu::log, TINYDL_IF_CUDA(cuda::log)};
+const KernelTable<UnaryKernel> log1p_kernels{"log1p", cpu::log1p, TINYDL_IF_CUDA(cuda::log1p)};
+const KernelTable<UnaryKernel> sqrt_kernels{"sqrt", cpu::sqrt, TINYDL_IF_CUDA(cuda::sqrt)};
+const KernelTable<UnaryKernel> rsqrt_kernels{"rsqrt", cpu::rsqrt, TINYDL_IF_CUDA(cuda::rsqrt)};
+const KernelTable<UnaryKernel> sin_kernels{"sin", cpu::sin, TINYDL_IF_CUDA(cuda::sin)};
+const KernelTable<UnaryKernel> cos_kernels{"cos", cpu::cos, TINYDL_IF_CUDA(cuda::cos)};
+const KernelTable<UnaryKernel> tanh_kernels{"tanh", cpu::tanh, TINYDL_IF_CUDA(cuda::tanh)};
+const KernelTable<UnaryKernel> erf_kernels{"erf", cpu::erf, TINYDL_IF_CUDA(cuda::erf)};
+const KernelTable<UnaryKernel> sigmoid_kernels{"sigmoid", cpu::sigmoid, TINYDL_IF_CUDA(cuda::sigmoid)};
+const KernelTable<UnaryKernel> relu_kernels{"relu", cpu::relu, TINYDL_IF_CUDA(cuda::relu)};
+const KernelTable<UnaryKernel> gelu_kernels{"gelu", cpu::gelu, TINYDL_IF_CUDA(cuda::gelu)};
+const KernelTable<UnaryKernel> gelu_tanh_kernels{"gelu", cpu::gelu_tanh, TINYDL_IF_CUDA(cuda::gelu_tanh)};
+const KernelTable<UnaryKernel> silu_kernels{"silu", cpu::silu, TINYDL_IF_CUDA(cuda::silu)};
+const KernelTable<UnaryKernel> sign_kernels{"sign", cpu::sign, TINYDL_IF_CUDA(cuda::sign)};
+const KernelTable<UnaryKernel> floor_kernels{"floor", cpu::floor, TINYDL_IF_CUDA(cuda::floor)};
+const KernelTable<UnaryKernel> ceil_kernels{"ceil", cpu::ceil, TINYDL_IF_CUDA(cuda::ceil)};
+const KernelTable<UnaryKernel> round_kernels{"round", cpu::round, TINYDL_IF_CUDA(cuda::round)};
+const KernelTable<UnaryKernel> logical_not_kernels{"logical_not", cpu::logical_not, TINYDL_IF_CUDA(cuda::logical_not)};
+const KernelTable<UnaryParamKernel> leaky_relu_kernels{"leaky_relu", cpu::leaky_relu, TINYDL_IF_CUDA(cuda::leaky_relu)};
+const KernelTable<UnaryParamKernel> softplus_kernels{"softplus", cpu::softplus, TINYDL_IF_CUDA(cuda::softplus)};
+const KernelTable<UnaryParamKernel> clamp_kernels{"clamp", cpu::clamp, TINYDL_IF_CUDA(cuda::clamp)};
 
 // out = kernel(x) in dtype `t` (x converted first when it differs: integers -> float32).
 template <typename K, typename... P>
@@ -88,7 +89,7 @@ TINYDL_UNARY_NODE(ZeroBackward, "ZeroGradBackward", zeros_like(g))
 // relu: g where the output is positive, else 0. Plain backward runs one fused kernel (three
 // passes and three allocations otherwise, on the biggest tensors of an MLP); with create_graph
 // the composition is recorded, so it can be differentiated again.
-const KernelTable<BinaryKernel> relu_backward_kernels{"relu_backward", cpu::relu_backward, nullptr};
+const KernelTable<BinaryKernel> relu_backward_kernels{"relu_backward", cpu::relu_backward, TINYDL_IF_CUDA(cuda::relu_backward)};
 struct ReluBackward : UnaryNode {
     const char* name() const override { return "ReluBackward0"; }
     std::vector<Tensor> apply(std::vector<Tensor>&& grads) override {

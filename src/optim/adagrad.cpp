@@ -88,15 +88,16 @@ void Adagrad::step() {
     init_missing_state();
     for_each_param_with_grad<AdagradOptions>([](Tensor& p, const Tensor& grad, ParamState& state,
                                                 const AdagradOptions& o) {
-        double& step = *state["step"].data_ptr<double>();
+        double& step = detail::step_counter(state["step"]);  // on the CPU whatever p's device
         step += 1;
         const double clr = o.lr() / (1 + (step - 1) * o.lr_decay());
         Tensor& s = state["sum"];
-        if (detail::can_fuse(p, {&grad, &s})) {
+        // No CUDA kernel for Adagrad: on the GPU the tinydl ops below run it, one kernel per op.
+        if (p.is_cpu() && detail::can_fuse(p, {&grad, &s})) {
             dispatch_floating(p.dtype(), "Adagrad.step", [&]<typename T>() {
                 adagrad_cpu<T>(p.data_ptr<T>(), grad.data_ptr<T>(), s.data_ptr<T>(), p.numel(), o, clr);
             });
-            p.storage()->bump_version();
+            detail::bump_versions({&p, &s});
             return;
         }
         const Tensor g = detail::effective_grad(grad, p, o.maximize(), o.weight_decay());

@@ -1,5 +1,5 @@
 // adam.cpp — Adam's and AdamW's update (formulas in adam.h): one function for both, as a fused
-// CPU loop and as tinydl ops (see src/optim/fused.h).
+// CPU loop, its CUDA twin (src/cuda/optim.cu) and tinydl ops (see src/optim/fused.h).
 //
 // Note [Adam bias correction]: m and v start at zero, so early on they underestimate the
 // gradient's moments by the factors 1 - beta1^t and 1 - beta2^t. PyTorch divides them out in
@@ -16,6 +16,9 @@
 #endif
 
 #include "src/core/dispatch.h"
+#ifdef TINYDL_WITH_CUDA
+#include "src/cuda/optim.h"
+#endif
 #include "src/optim/fused.h"
 #include "tinydl/autograd.h"
 #include "tinydl/factory.h"
@@ -162,7 +165,7 @@ void adam_update(Tensor& p, const Tensor& grad, ParamState& state, const AdamPar
     Tensor& v = state["exp_avg_sq"];
     Tensor v_max = a.amsgrad ? state["max_exp_avg_sq"] : Tensor();
 
-    double& step = *state["step"].data_ptr<double>();
+    double& step = detail::step_counter(state["step"]);  // on the CPU whatever p's device
     step += 1;
     // See Note [Adam bias correction].
     const double bias_correction1 = 1 - std::pow(a.beta1, step);
@@ -170,16 +173,25 @@ void adam_update(Tensor& p, const Tensor& grad, ParamState& state, const AdamPar
     const double step_size = a.lr / bias_correction1;
     const double bias_correction2_sqrt = std::sqrt(bias_correction2);
 
-    if (detail::can_fuse(p, {&grad, &m, &v, &v_max})) {
+    const bool fusable = detail::can_fuse(p, {&grad, &m, &v, &v_max});
+    if (fusable && p.is_cpu()) {
         dispatch_floating(p.dtype(), "Adam.step", [&]<typename T>() {
             adam_cpu<T>(p.data_ptr<T>(), grad.data_ptr<T>(), m.data_ptr<T>(), v.data_ptr<T>(),
                         a.amsgrad ? v_max.data_ptr<T>() : nullptr, p.numel(), a, step_size, bias_correction2_sqrt);
         });
-        p.storage()->bump_version();
-        m.storage()->bump_version();
-        v.storage()->bump_version();
+        detail::bump_versions({&p, &m, &v, &v_max});
         return;
     }
+#ifdef TINYDL_WITH_CUDA
+    if (fusable && p.is_cuda()) {
+        const cuda::AdamStepArgs args{a.lr,       a.beta1,     a.beta2,   a.eps, a.weight_decay,
+                                      a.maximize, a.decoupled, step_size, bias_correction2_sqrt};
+        cuda::adam_step(view_of(p), view_of(grad), view_of(m), view_of(v),
+                        a.amsgrad ? view_of(v_max) : TensorView{}, args);
+        detail::bump_versions({&p, &m, &v, &v_max});
+        return;
+    }
+#endif
     // The same maths with tinydl ops, step by step as PyTorch's _single_tensor_adam.
     const Tensor g = detail::effective_grad(grad, p, a.maximize, a.decoupled ? 0.0 : a.weight_decay);
     if (a.decoupled && a.weight_decay != 0) p.mul_(1.0 - a.lr * a.weight_decay);

@@ -1,8 +1,13 @@
 // clip_grad.cpp — clip_grad_norm_ and clip_grad_value_ (see clip_grad.h), written with tinydl
-// ops so they run wherever the gradients live.
+// ops so they run wherever the gradients live: the norms and the scaling are device ops; the
+// only host read is the one total norm that clip_grad_norm_ returns (a single device-to-host
+// copy per device holding gradients, not one per gradient).
 #include "tinydl/optim/clip_grad.h"
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "tinydl/autograd.h"
 #include "tinydl/ops.h"
@@ -25,15 +30,24 @@ double clip_grad_norm_(const std::vector<Tensor>& params, double max_norm, doubl
     const std::vector<Tensor> grads = defined_grads(params);
     if (grads.empty()) return 0.0;
     // PyTorch's two-level norm: the norm of each gradient, then the norm of those norms, which
-    // equals the norm of all elements together. An empty gradient contributes 0.
-    std::vector<Tensor> norms;
+    // equals the norm of all elements together. An empty gradient contributes 0. The norms of
+    // each device's gradients are combined on that device (in float64), and only those per-device
+    // totals come to the host: a third level, needed only when gradients live on several devices.
+    std::vector<std::pair<Device, std::vector<Tensor>>> norms_by_device;
     for (const Tensor& g : grads) {
         TINYDL_CHECK(g.is_floating_point(), op, "gradients must be floating point, got ", g.dtype());
         if (g.numel() == 0) continue;
-        norms.push_back(norm(g, norm_type).to(Device::cpu(), kFloat64));
+        auto it = std::find_if(norms_by_device.begin(), norms_by_device.end(),
+                               [&](const auto& entry) { return entry.first == g.device(); });
+        if (it == norms_by_device.end()) it = norms_by_device.insert(it, {g.device(), {}});
+        it->second.push_back(norm(g, norm_type).to(kFloat64));
     }
+    std::vector<Tensor> device_totals;  // float64 scalars on the CPU
+    for (const auto& [device, norms] : norms_by_device)
+        device_totals.push_back(norm(stack(norms), norm_type).to(Device::cpu()));
     double total = 0.0;
-    if (!norms.empty()) total = norm(stack(norms), norm_type).item<double>();
+    if (device_totals.size() == 1) total = device_totals[0].item<double>();
+    else if (!device_totals.empty()) total = norm(stack(device_totals), norm_type).item<double>();
     TINYDL_CHECK(!error_if_nonfinite || std::isfinite(total), op, "The total norm of order ", norm_type,
                  " for gradients from `parameters` is non-finite (", total,
                  "), so it cannot be clipped. To disable this error and scale the gradients by the non-finite "

@@ -344,7 +344,7 @@ void Optimizer::load_state_dict(const StateDict& sd) {
 }
 
 namespace detail {
-double step_value(const Tensor& step) { return *step.data_ptr<double>(); }
+double step_value(const Tensor& step) { return step.item<double>(); }  // any device and dtype
 Tensor make_step(double value) { return scalar_tensor(value, TensorOptions(kFloat64)); }
 }  // namespace detail
 

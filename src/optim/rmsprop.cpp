@@ -94,18 +94,19 @@ void RMSprop::step() {
         }
         if (o.momentum() > 0 && !state.count("momentum_buffer")) state["momentum_buffer"] = zeros(p.sizes(), p.options());
         if (o.centered() && !state.count("grad_avg")) state["grad_avg"] = zeros(p.sizes(), p.options());
-        *state["step"].data_ptr<double>() += 1;  // counted, as PyTorch, though the update does not use it
+        detail::step_counter(state["step"]) += 1;  // counted, as PyTorch, though the update does not use it
         Tensor& v = state["square_avg"];
         Tensor a = o.centered() ? state["grad_avg"] : Tensor();
         Tensor buf = o.momentum() > 0 ? state["momentum_buffer"] : Tensor();
 
-        if (detail::can_fuse(p, {&grad, &v, &a, &buf})) {
+        // No CUDA kernel for RMSprop: on the GPU the tinydl ops below run it, one kernel per op.
+        if (p.is_cpu() && detail::can_fuse(p, {&grad, &v, &a, &buf})) {
             dispatch_floating(p.dtype(), "RMSprop.step", [&]<typename T>() {
                 rmsprop_cpu<T>(p.data_ptr<T>(), grad.data_ptr<T>(), v.data_ptr<T>(),
                                a.defined() ? a.data_ptr<T>() : nullptr, buf.defined() ? buf.data_ptr<T>() : nullptr,
                                p.numel(), o);
             });
-            p.storage()->bump_version();
+            detail::bump_versions({&p, &v, &a, &buf});
             return;
         }
         const Tensor g = detail::effective_grad(grad, p, o.maximize(), o.weight_decay());

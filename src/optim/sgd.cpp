@@ -1,8 +1,12 @@
-// sgd.cpp — SGD's update (formula in sgd.h): a fused CPU loop and the same maths in tinydl ops
-// for other devices and layouts (see src/optim/fused.h).
+// sgd.cpp — SGD's update (formula in sgd.h): a fused CPU loop, its CUDA twin
+// (src/cuda/optim.cu), and the same maths in tinydl ops for other layouts (see
+// src/optim/fused.h).
 #include "tinydl/optim/sgd.h"
 
 #include "src/core/dispatch.h"
+#ifdef TINYDL_WITH_CUDA
+#include "src/cuda/optim.h"
+#endif
 #include "src/optim/fused.h"
 #include "tinydl/autograd.h"
 #include "tinydl/factory.h"
@@ -85,14 +89,24 @@ void SGD::step() {
             buf = first ? empty(p.sizes(), p.options()) : it->second;
             if (first) state["momentum_buffer"] = buf;
         }
-        if (detail::can_fuse(p, {&grad, &buf})) {
+        const bool fusable = detail::can_fuse(p, {&grad, &buf});
+        if (fusable && p.is_cpu()) {
             dispatch_floating(p.dtype(), "SGD.step", [&]<typename T>() {
                 sgd_cpu<T>(p.data_ptr<T>(), grad.data_ptr<T>(), use_momentum ? buf.data_ptr<T>() : nullptr, p.numel(),
                            o, first);
             });
-            p.storage()->bump_version();
+            detail::bump_versions({&p, &buf});
             return;
         }
+#ifdef TINYDL_WITH_CUDA
+        if (fusable && p.is_cuda()) {
+            const cuda::SGDStepArgs args{o.lr(),       o.momentum(), o.dampening(), o.weight_decay(),
+                                         o.nesterov(), o.maximize(), first};
+            cuda::sgd_step(view_of(p), view_of(grad), use_momentum ? view_of(buf) : TensorView{}, args);
+            detail::bump_versions({&p, &buf});
+            return;
+        }
+#endif
         Tensor g = detail::effective_grad(grad, p, o.maximize(), o.weight_decay());
         if (use_momentum) {
             if (first) buf.copy_(g);

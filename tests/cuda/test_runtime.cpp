@@ -3,8 +3,8 @@
 // check and out-of-memory as a recoverable tinydl::OutOfMemoryError.
 //
 // Every test here needs a GPU and skips itself, saying why, on a machine or build without one
-// (CTest label "cuda", from the folder name). No CUDA kernels exist yet, so nothing here runs
-// an op on the GPU: that is tests/parity/, with the CUDA backend.
+// (CTest label "cuda", from the folder name). The ops themselves are compared with the CPU in
+// tests/cuda/test_parity_*.cpp.
 #include <cstdint>
 #include <vector>
 
@@ -63,6 +63,49 @@ TEST_F(CudaRuntime, OutOfMemoryIsRecoverable) {
                  "Tried to allocate 1024.00 TiB", "GPU 0");
     // ...and the GPU still works afterwards: an OOM is not a sticky CUDA error.
     EXPECT_EQ(tensor({7.f}).cuda().cpu().item<float>(), 7.f);
+}
+
+TEST_F(CudaRuntime, CachingAllocatorReusesBlocks) {
+    // The same sizes every "step": after the first, no cudaMalloc (Note [CUDA caching allocator]).
+    const Device gpu = Device::cuda();
+    auto step = [&] {
+        Tensor a = empty({1000, 100}, gpu);
+        Tensor b = empty({7}, TensorOptions(kFloat64).device(gpu));
+        Tensor c = empty({3, 1 << 20}, TensorOptions(kUInt8).device(gpu));
+    };
+    step();
+    const int64_t system_before = memory::stats(gpu).system_allocations;
+    const int64_t allocated_before = memory::memory_allocated(gpu);
+    for (int i = 0; i < 20; ++i) step();
+    EXPECT_EQ(memory::stats(gpu).system_allocations, system_before);
+    EXPECT_EQ(memory::memory_allocated(gpu), allocated_before);
+}
+
+TEST_F(CudaRuntime, MemoryStatsCountLiveAndCachedBytes) {
+    const Device gpu = Device::cuda();
+    memory::empty_cache(gpu);
+    const int64_t base = memory::memory_allocated(gpu);
+    {
+        Tensor t = empty({int64_t{1} << 20}, gpu);  // 4 MiB of float32
+        EXPECT_GE(memory::memory_allocated(gpu), base + (int64_t{4} << 20));
+        EXPECT_GE(memory::max_memory_allocated(gpu), base + (int64_t{4} << 20));
+    }
+    EXPECT_EQ(memory::memory_allocated(gpu), base);
+    EXPECT_GE(memory::memory_reserved(gpu), base + (int64_t{4} << 20));  // cached, not returned
+    memory::empty_cache(gpu);
+    EXPECT_EQ(memory::memory_reserved(gpu), memory::memory_allocated(gpu));
+    memory::reset_peak_stats(gpu);
+    EXPECT_EQ(memory::max_memory_allocated(gpu), memory::memory_allocated(gpu));
+}
+
+TEST_F(CudaRuntime, OutOfMemoryFreesTheCacheAndRetries) {
+    // Fill the cache with freed blocks, then ask for more than is free: the cache must be given
+    // back before the error, so that afterwards nothing is reserved beyond what is live.
+    const Device gpu = Device::cuda();
+    { Tensor big = empty({int64_t{256} << 20}, TensorOptions(kUInt8).device(gpu)); }
+    EXPECT_GT(memory::memory_reserved(gpu), memory::memory_allocated(gpu));
+    EXPECT_THROW(empty({int64_t(1) << 50}, TensorOptions(kUInt8).device(gpu)), OutOfMemoryError);
+    EXPECT_EQ(memory::memory_reserved(gpu), memory::memory_allocated(gpu));
 }
 
 }  // namespace

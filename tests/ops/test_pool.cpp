@@ -472,6 +472,10 @@ TEST(Pool2d, Errors) {
                  "pad should be at most half of effective kernel size, but got pad=2, kernel_size=2 and dilation=1");
     EXPECT_ERROR(max_pool2d(x, 3, 1, 2), "pad should be at most half of effective kernel size");
     EXPECT_NO_THROW(max_pool2d(x, 3, 1, 2, 2));  // dilation 2 makes the effective kernel 5
+    // Taps -1 and 2 of a 2-wide input: a window of padding only (its index would be outside the plane).
+    EXPECT_ERROR(max_pool2d(zeros({1, 1, 2, 2}), 2, 2, 1, 3), "max_pool2d", "window of output row 0 covers only padding",
+                 "dilation=3");
+    EXPECT_ERROR(max_pool2d(zeros({1, 1, 5, 2}), 2, 2, {0, 1}, 3), "window of output column 0 covers only padding");
     EXPECT_ERROR(avg_pool2d(x, 3, 1, 2), "avg_pool2d", "pad should be at most half");
     EXPECT_ERROR(max_pool2d(zeros({1, 2, 2}), 3), "max_pool2d",
                  "Given input size: (1x2x2). Calculated output size: (1x0x0). Output size is too small");

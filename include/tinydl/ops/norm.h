@@ -8,7 +8,7 @@
 //   group_norm  per sample and group of C / G channels, over those channels and spatial dims
 //
 // Dimension legend: N batch, C channels, * any spatial dims (L, or H W), G groups.
-// Implementation notes: batch_norm has fused CPU kernels (src/cpu/norm.cpp) and a dedicated
+// Implementation notes: batch_norm has fused kernels (src/cpu/norm.cpp, src/cuda/norm.cu) and a dedicated
 // backward node; layer_norm and group_norm are compositions of mean, sub, mul, rsqrt, so their
 // gradient (of any order) comes from those ops. See src/ops/norm.cpp.
 // Modules (BatchNorm1d/2d, LayerNorm, GroupNorm, with running-stat buffers) are in nn/normalization.h.
@@ -34,7 +34,7 @@ namespace tinydl {
 //   eval:     grad_input = g * weight / sqrt(running_var + eps)
 //   grad_weight = sum(g * xhat), grad_bias = sum(g)   (sums over every dim but C)
 // Double backward works: with create_graph the node computes the same formulas with tinydl ops
-// (differentiable) instead of the fused CPU kernel.
+// (differentiable) instead of the fused kernel.
 //   Tensor rm = zeros({3}), rv = ones({3});
 //   Tensor y = batch_norm(x /* [8, 3, 5, 5] */, rm, rv, w, b, /*training=*/true);  // rm, rv updated
 Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor& running_var,

@@ -12,7 +12,7 @@
 // and interpolate send each output's gradient back to the input positions it was read from
 // (reflected borders and upsampled pixels collect several). Double backward works for all.
 // What this is not: no "circular" pad, no bicubic/area/nearest-exact, no antialias, no
-// recompute_scale_factor; CPU kernels only for now. Read next: src/ops/resample.cpp.
+// recompute_scale_factor. CPU and CUDA kernels. Read next: src/ops/resample.cpp.
 #pragma once
 
 #include <optional>
