@@ -199,7 +199,10 @@ TEST(CudaParityBinary, IntegerArithmeticIsExact) {
         {"pow", [](const Tensor& a, const Tensor& b) { return pow(a, b); }},
     };
     for (DType t : kIntTypes) {
-        for (const auto& [name, fn] : ops) {
+        for (const auto& entry : ops) {
+            // Named copies, not a structured binding: clang 14 cannot capture bindings in lambdas.
+            const auto& name = entry.first;
+            const auto fn = entry.second;
             SCOPED_TRACE(std::string(name) + " " + type_name(t));
             manual_seed(6);
             const int64_t lo = t == kUInt8 ? 0 : -6;
@@ -256,7 +259,10 @@ TEST(CudaParityCompare, ComparisonsAndLogicAreExact) {
         {"logical_xor", [](const Tensor& a, const Tensor& b) { return logical_xor(a, b); }},
     };
     for (DType t : kAllTypes) {
-        for (const auto& [name, fn] : ops) {
+        for (const auto& entry : ops) {
+            // Named copies, not a structured binding: clang 14 cannot capture bindings in lambdas.
+            const auto& name = entry.first;
+            const auto fn = entry.second;
             SCOPED_TRACE(std::string(name) + " " + type_name(t));
             manual_seed(7);
             const int64_t lo = (t == kUInt8 || t == kBool) ? 0 : -2;
@@ -388,7 +394,10 @@ TEST(CudaParityUnary, IntegerAndBoolInputs) {
         {"sigmoid", [](const Tensor& x) { return sigmoid(x); }},
     };
     for (DType t : kIntTypes) {
-        for (const auto& [name, fn] : ops) {
+        for (const auto& entry : ops) {
+            // Named copies, not a structured binding: clang 14 cannot capture bindings in lambdas.
+            const auto& name = entry.first;
+            const auto fn = entry.second;
             SCOPED_TRACE(std::string(name) + " " + type_name(t));
             manual_seed(11);
             const int64_t lo = t == kUInt8 ? 0 : -5;

@@ -10,7 +10,8 @@
 //   2. cross_entropy with class probabilities (weight, smoothing, reductions), gradcheck for the
 //      input and the target.
 //   3. One table for the elementwise losses (mse, l1, smooth_l1, huber, bce, bce with logits,
-//      kl_div): forward on shapes {}, {1}, {7, 13}, non-contiguous and broadcast inputs, for each
+//      kl_div; in tests/nn/loss_cases.h, shared with the CUDA test tests/cuda/test_tables_loss.cpp):
+//      forward on shapes {}, {1}, {7, 13}, non-contiguous and broadcast inputs, for each
 //      reduction; gradcheck; gradgradcheck.
 //   4. Stability at logits ~ 1000, all-ignored targets (NaN mean, as PyTorch), empty batches,
 //      float32 vs float64, node names, error messages; then the modules.
@@ -22,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/nn/loss_cases.h"
 #include "tests/support/test_utils.h"
 #include "tinydl/nn/loss.h"
 
@@ -438,68 +440,12 @@ TEST_F(NllLoss, CrossEntropyIsLogSoftmaxThenNll) {
                              1e-14));
 }
 
-// ---- elementwise losses: one table ------------------------------------------------------------------
-using ElementwiseFn = std::function<Tensor(const Tensor&, const Tensor&, Reduction)>;
-
-struct ElementwiseLossCase {
-    const char* name;
-    ElementwiseFn op;
-    std::function<double(double, double)> ref;  // per-element loss of (input, target)
-    double x_lo, x_hi, t_lo, t_hi;              // sampling ranges (off the kinks)
-    bool broadcasts;                            // PyTorch broadcasts input and target
-};
-void PrintTo(const ElementwiseLossCase& c, std::ostream* os) { *os << c.name; }
-
-double ref_smooth_l1(double x, double t, double beta) {
-    const double z = std::abs(x - t);
-    return z < beta ? 0.5 * z * z / beta : z - 0.5 * beta;
-}
-double ref_huber(double x, double t, double delta) {
-    const double z = std::abs(x - t);
-    return z < delta ? 0.5 * z * z : delta * (z - 0.5 * delta);
-}
-double ref_bce(double x, double t) {
-    return -(t * std::max(std::log(x), -100.0) + (1 - t) * std::max(std::log(1 - x), -100.0));
-}
-double ref_bce_logits(double x, double t) { return (1 - t) * x + std::max(-x, 0.0) + std::log1p(std::exp(-std::abs(x))); }
-
-const ElementwiseLossCase kElementwiseCases[] = {
-    {"mse_loss", [](auto& x, auto& t, Reduction r) { return F::mse_loss(x, t, r); },
-     [](double x, double t) { return (x - t) * (x - t); }, -2, 2, -2, 2, true},
-    {"l1_loss", [](auto& x, auto& t, Reduction r) { return F::l1_loss(x, t, r); },
-     [](double x, double t) { return std::abs(x - t); }, -2, 2, -2, 2, true},
-    {"smooth_l1_loss", [](auto& x, auto& t, Reduction r) { return F::smooth_l1_loss(x, t, r); },
-     [](double x, double t) { return ref_smooth_l1(x, t, 1.0); }, -2, 2, -2, 2, true},
-    {"smooth_l1_loss_beta_0_5", [](auto& x, auto& t, Reduction r) { return F::smooth_l1_loss(x, t, r, 0.5); },
-     [](double x, double t) { return ref_smooth_l1(x, t, 0.5); }, -2, 2, -2, 2, true},
-    {"smooth_l1_loss_beta_0", [](auto& x, auto& t, Reduction r) { return F::smooth_l1_loss(x, t, r, 0.0); },
-     [](double x, double t) { return std::abs(x - t); }, -2, 2, -2, 2, true},
-    {"huber_loss", [](auto& x, auto& t, Reduction r) { return F::huber_loss(x, t, r); },
-     [](double x, double t) { return ref_huber(x, t, 1.0); }, -2, 2, -2, 2, true},
-    {"huber_loss_delta_2", [](auto& x, auto& t, Reduction r) { return F::huber_loss(x, t, r, 2.0); },
-     [](double x, double t) { return ref_huber(x, t, 2.0); }, -3, 3, -3, 3, true},
-    {"binary_cross_entropy", [](auto& x, auto& t, Reduction r) { return F::binary_cross_entropy(x, t, {}, r); },
-     ref_bce, 0.05, 0.95, 0, 1, false},
-    {"binary_cross_entropy_with_logits",
-     [](auto& x, auto& t, Reduction r) { return F::binary_cross_entropy_with_logits(x, t, {}, r); }, ref_bce_logits,
-     -4, 4, 0, 1, false},
-    {"kl_div", [](auto& x, auto& t, Reduction r) { return F::kl_div(x, t, r); },
-     [](double x, double t) { return t * (std::log(t) - x); }, -3, 0, 0.05, 1, true},
-    {"kl_div_log_target", [](auto& x, auto& t, Reduction r) { return F::kl_div(x, t, r, /*log_target=*/true); },
-     [](double x, double t) { return std::exp(t) * (t - x); }, -3, 0, -3, 0, true},
-};
-
+// ---- elementwise losses: one table (kElementwiseCases, in tests/nn/loss_cases.h) ----------------------
 class ElementwiseLoss : public ::testing::TestWithParam<ElementwiseLossCase> {
   protected:
     void SetUp() override { manual_seed(0); }
-    Tensor sample_x(IntArrayRef shape) const {
-        const auto& c = GetParam();
-        return rand(shape, kFloat64) * (c.x_hi - c.x_lo) + c.x_lo;
-    }
-    Tensor sample_t(IntArrayRef shape) const {
-        const auto& c = GetParam();
-        return rand(shape, kFloat64) * (c.t_hi - c.t_lo) + c.t_lo;
-    }
+    Tensor sample_x(IntArrayRef shape) const { return sample_input(GetParam(), shape); }
+    Tensor sample_t(IntArrayRef shape) const { return sample_target(GetParam(), shape); }
 };
 
 // The reference of (x, t) already broadcast to one shape, reduced as asked.

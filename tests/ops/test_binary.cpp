@@ -1,8 +1,9 @@
 // test_binary.cpp — the elementwise binary ops (src/ops/binary.cpp), driven by one op table.
 //
 // Each row of kBinaryCases names an op, its float64 reference, and the ranges its two inputs
-// are sampled from. Rows whose answer depends on ties (comparisons, logic) draw small integers,
-// so that equal pairs and zeros actually occur. Every row is checked for:
+// are sampled from (the table lives in tests/ops/binary_cases.h, shared with the CUDA test
+// tests/cuda/test_tables_binary.cpp). Rows whose answer depends on ties (comparisons, logic)
+// draw small integers, so that equal pairs and zeros actually occur. Every row is checked for:
 //   1. forward vs the reference in float64 on equal shapes ({}, {1}, {7, 13}) and on the
 //      broadcasting pairs [2,3]+[3], [2,1]+[1,3], []+[2,3], [4,1,3]+[2,1];
 //   2. non-contiguous and transposed operands;
@@ -16,6 +17,7 @@
 #include <functional>
 #include <vector>
 
+#include "tests/ops/binary_cases.h"
 #include "tests/support/test_utils.h"
 
 namespace tinydl {
@@ -26,53 +28,6 @@ using ::tinydl::testing::gradcheck_ok;
 using ::tinydl::testing::gradgradcheck_ok;
 using ::tinydl::testing::leaf;
 using ::tinydl::testing::noncontiguous_like;
-
-using BinaryFn = std::function<Tensor(const Tensor&, const Tensor&)>;
-
-struct Range {
-    double lo, hi;
-};
-
-struct BinaryCase {
-    const char* name;
-    BinaryFn op;
-    double (*ref)(double, double);
-    Range a, b;
-    bool integers;  // sample whole numbers (ties and zeros matter for this row)
-    bool grad;      // differentiable: run gradcheck
-    bool boolean;   // the result is a bool tensor
-};
-void PrintTo(const BinaryCase& c, std::ostream* os) { *os << c.name; }
-
-double b2d(bool v) { return v ? 1.0 : 0.0; }
-
-const BinaryCase kBinaryCases[] = {
-//   name           op                                                                 reference                                                     a range     b range     ints   grad   bool
-    {"add",         [](const Tensor& a, const Tensor& b) { return add(a, b); },        [](double a, double b) { return a + b; },                    {-2, 2},   {-2, 2},   false, true,  false},
-    {"add_alpha",   [](const Tensor& a, const Tensor& b) { return add(a, b, 2.5); },   [](double a, double b) { return a + 2.5 * b; },              {-2, 2},   {-2, 2},   false, true,  false},
-    {"sub",         [](const Tensor& a, const Tensor& b) { return sub(a, b); },        [](double a, double b) { return a - b; },                    {-2, 2},   {-2, 2},   false, true,  false},
-    {"sub_alpha",   [](const Tensor& a, const Tensor& b) { return sub(a, b, -3); },    [](double a, double b) { return a + 3 * b; },                {-2, 2},   {-2, 2},   false, true,  false},
-    {"mul",         [](const Tensor& a, const Tensor& b) { return mul(a, b); },        [](double a, double b) { return a * b; },                    {-2, 2},   {-2, 2},   false, true,  false},
-    {"div",         [](const Tensor& a, const Tensor& b) { return div(a, b); },        [](double a, double b) { return a / b; },                    {-2, 2},   {0.5, 2},  false, true,  false},
-    {"pow",         [](const Tensor& a, const Tensor& b) { return pow(a, b); },        [](double a, double b) { return std::pow(a, b); },           {0.5, 2},  {-2, 2},   false, true,  false},
-    {"maximum",     [](const Tensor& a, const Tensor& b) { return maximum(a, b); },    [](double a, double b) { return std::max(a, b); },           {-2, 2},   {-2, 2},   false, true,  false},
-    {"minimum",     [](const Tensor& a, const Tensor& b) { return minimum(a, b); },    [](double a, double b) { return std::min(a, b); },           {-2, 2},   {-2, 2},   false, true,  false},
-    {"eq",          [](const Tensor& a, const Tensor& b) { return eq(a, b); },         [](double a, double b) { return b2d(a == b); },              {-2, 2},   {-2, 2},   true,  false, true},
-    {"ne",          [](const Tensor& a, const Tensor& b) { return ne(a, b); },         [](double a, double b) { return b2d(a != b); },              {-2, 2},   {-2, 2},   true,  false, true},
-    {"lt",          [](const Tensor& a, const Tensor& b) { return lt(a, b); },         [](double a, double b) { return b2d(a < b); },               {-2, 2},   {-2, 2},   true,  false, true},
-    {"le",          [](const Tensor& a, const Tensor& b) { return le(a, b); },         [](double a, double b) { return b2d(a <= b); },              {-2, 2},   {-2, 2},   true,  false, true},
-    {"gt",          [](const Tensor& a, const Tensor& b) { return gt(a, b); },         [](double a, double b) { return b2d(a > b); },               {-2, 2},   {-2, 2},   true,  false, true},
-    {"ge",          [](const Tensor& a, const Tensor& b) { return ge(a, b); },         [](double a, double b) { return b2d(a >= b); },              {-2, 2},   {-2, 2},   true,  false, true},
-    {"logical_and", [](const Tensor& a, const Tensor& b) { return logical_and(a, b); },[](double a, double b) { return b2d(a != 0 && b != 0); },    {-1, 1},   {-1, 1},   true,  false, true},
-    {"logical_or",  [](const Tensor& a, const Tensor& b) { return logical_or(a, b); }, [](double a, double b) { return b2d(a != 0 || b != 0); },    {-1, 1},   {-1, 1},   true,  false, true},
-    {"logical_xor", [](const Tensor& a, const Tensor& b) { return logical_xor(a, b); },[](double a, double b) { return b2d((a != 0) != (b != 0)); },{-1, 1},   {-1, 1},   true,  false, true},
-};
-
-// Uniform values on r (whole numbers when `integers`), float64.
-Tensor sample(Range r, bool integers, IntArrayRef shape) {
-    Tensor u = rand(shape, kFloat64) * (r.hi - r.lo) + r.lo;
-    return integers ? round(u) : u;
-}
 
 // The reference on a and b broadcast together, computed by explicit index arithmetic.
 Tensor reference(const BinaryCase& c, const Tensor& a, const Tensor& b) {
@@ -97,10 +52,6 @@ Tensor reference(const BinaryCase& c, const Tensor& a, const Tensor& b) {
     for (int64_t k = 0; k < n; ++k) out[k] = c.ref(av[source_index(a, k)], bv[source_index(b, k)]);
     return tensor(out, kFloat64).reshape(shape);
 }
-
-const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> kBroadcastPairs = {
-    {{2, 3}, {3}}, {{2, 1}, {1, 3}}, {{}, {2, 3}}, {{4, 1, 3}, {2, 1}}, {{2, 3}, {}}, {{3}, {2, 3}},
-};
 
 class BinaryOp : public ::testing::TestWithParam<BinaryCase> {
   protected:

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "src/cpu/gemm.h"  // internal: the GEMM builds, tested one by one below
+#include "tests/ops/matmul_cases.h"  // the table, shared with tests/cuda/test_tables_matmul.cpp
 #include "tests/support/test_utils.h"
 
 namespace tinydl {
@@ -64,27 +65,7 @@ Tensor reference_matmul(const Tensor& a, const Tensor& b) {
     return tensor(out, kFloat64).reshape(out_shape);
 }
 
-// ---- the table ----------------------------------------------------------------------------------
-struct MatmulCase {
-    const char* name;
-    std::vector<int64_t> a, b;
-};
-
-const MatmulCase kMatmulCases[] = {
-    {"dot", {5}, {5}},                             // 1-D x 1-D -> 0-dim
-    {"vector_matrix", {3}, {3, 4}},                // 1-D x 2-D
-    {"matrix_vector", {4, 3}, {3}},                // 2-D x 1-D
-    {"matrix_matrix", {7, 13}, {13, 5}},           // 2-D x 2-D
-    {"bmm_shaped", {2, 3, 4}, {2, 4, 5}},          // equal batch dims
-    {"broadcast_batch", {2, 1, 3, 4}, {5, 4, 2}},  // [2, 1] and [5] broadcast to [2, 5]
-    {"matrix_batched", {3, 4}, {2, 4, 5}},         // 2-D x 3-D: a shared by every batch entry
-    {"batched_matrix", {2, 3, 4}, {4, 5}},         // 3-D x 2-D: folded into one mm
-    {"batched4_matrix", {2, 2, 3, 4}, {4, 2}},     // 4-D x 2-D: folded too
-    {"batched_vector", {2, 3, 4}, {4}},            // N-D x 1-D
-    {"vector_batched", {4}, {2, 4, 5}},            // 1-D x N-D
-    {"one_row_one_col", {1, 6}, {6, 1}},           // size-1 dims take any stride
-};
-
+// ---- the table (kMatmulCases) is in tests/ops/matmul_cases.h ---------------------------------------
 Tensor random_of(const std::vector<int64_t>& shape, DType dtype) { return randn(shape, dtype); }
 
 Tensor leaf_of(const std::vector<int64_t>& shape) { return randn(shape, kFloat64).requires_grad_(true); }

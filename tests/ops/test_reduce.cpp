@@ -2,9 +2,10 @@
 //
 // Each row of kReduceCases names a reduction, a float64 reference that reduces one slice (the
 // values of x sharing an output index, in row-major order), the range its samples come from,
-// and what dims it takes. reduce_reference() below groups x into slices with plain loops, so
-// the oracle knows nothing about [A, R, B] plans, permutations or keepdim reshapes. Every row
-// is checked for:
+// and what dims it takes (the table, its sampler and kDimsCases live in
+// tests/ops/reduce_cases.h, shared with the CUDA test tests/cuda/test_tables_reduce.cpp).
+// reduce_reference() below groups x into slices with plain loops, so the oracle knows nothing
+// about [A, R, B] plans, permutations or keepdim reshapes. Every row is checked for:
 //   1. forward vs the reference in float64 over kDimsCases (single, multiple, negative,
 //      non-adjacent and all dims, with and without keepdim) on shapes {}, {1}, {7, 13},
 //      {3, 4, 5} and {2, 3, 4, 5};
@@ -15,7 +16,7 @@
 // special cases (prod with zeros, ties, NaN, -inf, stability at 1000, zero norms), dtypes,
 // node names, and error messages.
 //
-// Not here: softmax (test_softmax.cpp), CPU vs CUDA parity (tests/parity).
+// Not here: softmax (test_softmax.cpp), CPU vs CUDA parity (tests/cuda).
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -24,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/ops/reduce_cases.h"
 #include "tests/support/test_utils.h"
 
 namespace tinydl {
@@ -33,11 +35,6 @@ using ::tinydl::testing::allclose;
 using ::tinydl::testing::gradcheck_ok;
 using ::tinydl::testing::gradgradcheck_ok;
 using ::tinydl::testing::noncontiguous_like;
-
-using Dims = std::vector<int64_t>;
-using SliceFn = std::function<double(const std::vector<double>&)>;
-
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // ---- the float64 oracle: plain loops over every element -------------------------------------------
 // out[i] = f(values of x whose kept indices give output i), shaped as the reduction's result.
@@ -69,141 +66,6 @@ Tensor reduce_reference(const Tensor& x, const Dims& dims, bool keepdim, const S
     std::vector<double> result;
     for (const auto& s : slices) result.push_back(f(s));
     return tensor(result, kFloat64).reshape(out_shape);
-}
-
-double ref_sum(const std::vector<double>& s) { return std::accumulate(s.begin(), s.end(), 0.0); }
-double ref_mean(const std::vector<double>& s) { return ref_sum(s) / static_cast<double>(s.size()); }
-double ref_prod(const std::vector<double>& s) {
-    double p = 1;
-    for (double v : s) p *= v;
-    return p;
-}
-double ref_max(const std::vector<double>& s) { return *std::max_element(s.begin(), s.end()); }
-double ref_min(const std::vector<double>& s) { return *std::min_element(s.begin(), s.end()); }
-double ref_var(const std::vector<double>& s, int correction) {
-    const double m = ref_mean(s);
-    double ss = 0;
-    for (double v : s) ss += (v - m) * (v - m);
-    return ss / std::max<double>(static_cast<double>(s.size()) - correction, 0.0);
-}
-double ref_logsumexp(const std::vector<double>& s) {
-    if (s.empty()) return -kInf;
-    const double m = ref_max(s);
-    double t = 0;
-    for (double v : s) t += std::exp(v - m);
-    return m + std::log(t);
-}
-double ref_norm(const std::vector<double>& s, double p) {
-    if (std::isinf(p)) {
-        double m = 0;
-        for (double v : s) m = std::max(m, std::abs(v));
-        return m;
-    }
-    double t = 0;
-    for (double v : s) t += std::pow(std::abs(v), p);
-    return std::pow(t, 1.0 / p);
-}
-
-// ---- the table -----------------------------------------------------------------------------------------
-// DimsKind::List: any list of dims (empty: all). DimsKind::One: one dim, or no dim at all (the
-// whole-tensor form, which has no keepdim): prod, max, min.
-enum class DimsKind { List, One };
-
-struct ReduceCase {
-    const char* name;
-    std::function<Tensor(const Tensor&, const Dims&, bool)> op;
-    SliceFn ref;
-    double lo, hi;    // samples uniform on [lo, hi) ...
-    double min_abs;   // ... pushed to at least this far from 0 (kinks, zeros of prod)
-    bool distinct;    // samples spread evenly apart: no ties within finite-difference reach
-    DimsKind kind;
-    bool gradgrad;
-};
-void PrintTo(const ReduceCase& c, std::ostream* os) { *os << c.name; }
-
-Tensor one_dim_form(const Tensor& x, const Dims& dims, bool keepdim, Tensor (*all)(const Tensor&),
-                    const std::function<Tensor(const Tensor&, int64_t, bool)>& one) {
-    return dims.empty() ? all(x) : one(x, dims[0], keepdim);
-}
-
-const ReduceCase kReduceCases[] = {
-    {"sum", [](const Tensor& x, const Dims& d, bool k) { return sum(x, d, k); }, ref_sum,
-     -2, 2, 0, false, DimsKind::List, true},
-    {"mean", [](const Tensor& x, const Dims& d, bool k) { return mean(x, d, k); }, ref_mean,
-     -2, 2, 0, false, DimsKind::List, true},
-    {"prod",
-     [](const Tensor& x, const Dims& d, bool k) {
-         return one_dim_form(x, d, k, prod, [](const Tensor& t, int64_t i, bool kd) { return prod(t, i, kd); });
-     },
-     ref_prod, -1.5, 1.5, 0.5, false, DimsKind::One, true},
-    {"max",
-     [](const Tensor& x, const Dims& d, bool k) {
-         return one_dim_form(x, d, k, max, [](const Tensor& t, int64_t i, bool kd) { return std::get<0>(max(t, i, kd)); });
-     },
-     ref_max, -2, 2, 0, true, DimsKind::One, true},
-    {"min",
-     [](const Tensor& x, const Dims& d, bool k) {
-         return one_dim_form(x, d, k, min, [](const Tensor& t, int64_t i, bool kd) { return std::get<0>(min(t, i, kd)); });
-     },
-     ref_min, -2, 2, 0, true, DimsKind::One, true},
-    {"var", [](const Tensor& x, const Dims& d, bool k) { return var(x, d, true, k); },
-     [](const std::vector<double>& s) { return ref_var(s, 1); }, -2, 2, 0, false, DimsKind::List, true},
-    {"var_biased", [](const Tensor& x, const Dims& d, bool k) { return var(x, d, false, k); },
-     [](const std::vector<double>& s) { return ref_var(s, 0); }, -2, 2, 0, false, DimsKind::List, true},
-    {"std", [](const Tensor& x, const Dims& d, bool k) { return std(x, d, true, k); },
-     [](const std::vector<double>& s) { return std::sqrt(ref_var(s, 1)); }, -2, 2, 0, false, DimsKind::List, true},
-    {"std_biased", [](const Tensor& x, const Dims& d, bool k) { return std(x, d, false, k); },
-     [](const std::vector<double>& s) { return std::sqrt(ref_var(s, 0)); }, -2, 2, 0, false, DimsKind::List, true},
-    {"logsumexp", [](const Tensor& x, const Dims& d, bool k) { return logsumexp(x, d, k); }, ref_logsumexp,
-     -3, 3, 0, false, DimsKind::List, true},
-    {"norm2", [](const Tensor& x, const Dims& d, bool k) { return norm(x, 2, d, k); },
-     [](const std::vector<double>& s) { return ref_norm(s, 2); }, -2, 2, 0, false, DimsKind::List, true},
-    {"norm1", [](const Tensor& x, const Dims& d, bool k) { return norm(x, 1, d, k); },
-     [](const std::vector<double>& s) { return ref_norm(s, 1); }, -2, 2, 0.05, false, DimsKind::List, true},
-    {"norm3", [](const Tensor& x, const Dims& d, bool k) { return norm(x, 3.0, d, k); },
-     [](const std::vector<double>& s) { return ref_norm(s, 3); }, -2, 2, 0.05, false, DimsKind::List, true},
-    {"norm_half", [](const Tensor& x, const Dims& d, bool k) { return norm(x, 0.5, d, k); },
-     [](const std::vector<double>& s) { return ref_norm(s, 0.5); }, -2, 2, 0.2, false, DimsKind::List, true},
-    {"norm_inf", [](const Tensor& x, const Dims& d, bool k) { return norm(x, kInf, d, k); },
-     [](const std::vector<double>& s) { return ref_norm(s, kInf); }, 0.1, 2, 0, true, DimsKind::List, true},
-};
-
-// Shapes and dims every row is run on (a DimsKind::One row skips lists of several dims).
-struct DimsCase {
-    Dims shape, dims;
-};
-const DimsCase kDimsCases[] = {
-    {{}, {}},        {{}, {0}},          {{}, {-1}},         {{1}, {}},         {{1}, {0}},
-    {{7, 13}, {}},   {{7, 13}, {0}},     {{7, 13}, {1}},     {{7, 13}, {-1}},   {{7, 13}, {0, 1}},
-    {{7, 13}, {1, 0}}, {{3, 4, 5}, {1}}, {{3, 4, 5}, {0, 2}}, {{3, 4, 5}, {-1, 0}}, {{3, 4, 5}, {2}},
-    {{3, 4, 5}, {0}}, {{3, 4, 5}, {0, 1}}, {{3, 4, 5}, {1, 2}}, {{2, 3, 4, 5}, {1, 3}}, {{2, 3, 4, 5}, {0, 2, 3}},
-};
-
-bool applies(const ReduceCase& c, const Dims& dims, bool keepdim) {
-    if (c.kind == DimsKind::List) return true;
-    return dims.size() == 1 || (dims.empty() && !keepdim);
-}
-
-// Float64 samples of `shape` on the row's range: uniform, nudged away from 0 by min_abs, or
-// (distinct rows) a shuffled even grid, so that no two values are closer than (hi - lo) / n.
-Tensor sample(const ReduceCase& c, IntArrayRef shape) {
-    const int64_t n = numel_of(shape);
-    std::vector<double> v;
-    if (c.distinct) {
-        for (int64_t i : randperm(n).to_vector<int64_t>()) v.push_back(c.lo + (c.hi - c.lo) * (i + 0.5) / n);
-    } else {
-        v = rand(shape, kFloat64).to_vector<double>();
-        for (double& x : v) {
-            x = c.lo + (c.hi - c.lo) * x;
-            if (std::abs(x) < c.min_abs) x = x < 0 ? -c.min_abs : c.min_abs;
-        }
-    }
-    return tensor(v, kFloat64).reshape(shape);
-}
-
-std::string describe(const ReduceCase& c, IntArrayRef shape, const Dims& dims, bool keepdim) {
-    return std::string(c.name) + " of " + shape_str(shape) + " over dims " + shape_str(dims) +
-           (keepdim ? " (keepdim)" : "");
 }
 
 class ReduceOp : public ::testing::TestWithParam<ReduceCase> {

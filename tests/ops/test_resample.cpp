@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/ops/resample_cases.h"  // the tables, shared with tests/cuda/test_tables_resample.cpp
 #include "tests/support/test_utils.h"
 
 namespace tinydl {
@@ -78,30 +79,7 @@ Tensor ref_pad(const Tensor& x, const std::vector<int64_t>& pad, const std::stri
     });
 }
 
-struct PadCase {
-    const char* name;
-    std::vector<int64_t> shape;
-    std::vector<int64_t> pad;
-    const char* mode;
-    double value;
-    bool gradgrad;
-};
-
-const PadCase kPadCases[] = {
-    {"constant_3d_positive", {2, 3, 4}, {1, 2}, "constant", 0.5, true},
-    {"constant_4d_positive", {1, 2, 3, 4}, {1, 0, 2, 1}, "constant", 0.0, false},
-    {"constant_4d_negative", {2, 2, 4, 5}, {-1, 2, 0, -2}, "constant", -1.5, true},
-    {"constant_all_dims", {2, 3, 2}, {1, 1, -1, 0, 2, 0}, "constant", 3.0, false},
-    {"constant_crop_all", {2, 3}, {-2, -1}, "constant", 0.0, false},
-    {"reflect_3d", {2, 3, 5}, {2, 3}, "reflect", 0.0, true},
-    {"reflect_2d_unbatched", {3, 4}, {3, 1}, "reflect", 0.0, false},
-    {"reflect_4d", {2, 2, 4, 5}, {1, 2, 3, 0}, "reflect", 0.0, true},
-    {"reflect_4d_negative", {1, 2, 4, 5}, {-1, 2, 1, -2}, "reflect", 0.0, false},
-    {"reflect_5d", {1, 2, 3, 3, 4}, {1, 1, 2, 1, 0, 2}, "reflect", 0.0, false},
-    {"replicate_4d", {2, 2, 3, 4}, {2, 1, 1, 3}, "replicate", 0.0, true},
-    {"replicate_3d_unbatched", {2, 3, 4}, {0, 0, 4, 1}, "replicate", 0.0, false},
-};
-
+// The table (kPadCases) is in tests/ops/resample_cases.h.
 class PadTest : public ::testing::TestWithParam<PadCase> {};
 
 TEST_P(PadTest, ForwardMatchesReference) {
@@ -201,13 +179,6 @@ LinearTap ref_linear_tap(int64_t dst, int64_t in, int64_t out, double scale, boo
     return {i0, std::min(i0 + 1, in - 1), 1.0 - lambda, lambda};
 }
 
-struct InterpCase {
-    const char* name;
-    std::vector<int64_t> shape;
-    InterpolateOptions options;
-    bool gradgrad;
-};
-
 // The expected output by direct N-D evaluation: nearest picks one source per spatial dim;
 // linear modes sum over all 2^K corner combinations with the product of their weights.
 Tensor ref_interpolate(const Tensor& x, const InterpolateOptions& o) {
@@ -250,25 +221,7 @@ Tensor ref_interpolate(const Tensor& x, const InterpolateOptions& o) {
     });
 }
 
-const InterpCase kInterpCases[] = {
-    {"nearest_size_up_down", {2, 3, 4, 5}, {.size = {7, 3}}, true},
-    {"nearest_scale_2", {1, 2, 3, 4}, {.scale_factor = {2.0}}, false},
-    {"nearest_scale_noninteger", {1, 2, 5, 4}, {.scale_factor = {1.5, 0.6}}, true},
-    {"nearest_size_noninteger", {1, 1, 3, 7}, {.size = {8, 5}}, false},
-    {"nearest_1d", {2, 3, 5}, {.size = {8}}, false},
-    {"nearest_3d", {1, 2, 2, 3, 2}, {.scale_factor = {2.0, 1.0, 1.5}}, false},
-    {"bilinear_up", {2, 2, 3, 4}, {.size = {7, 9}, .mode = "bilinear"}, true},
-    {"bilinear_down", {1, 2, 5, 7}, {.size = {3, 2}, .mode = "bilinear"}, false},
-    {"bilinear_scale_noninteger", {1, 2, 4, 3}, {.scale_factor = {1.7, 2.5}, .mode = "bilinear"}, false},
-    {"bilinear_align_up", {2, 1, 3, 4}, {.size = {7, 9}, .mode = "bilinear", .align_corners = true}, true},
-    {"bilinear_align_down", {1, 2, 6, 5}, {.size = {4, 3}, .mode = "bilinear", .align_corners = true}, false},
-    {"bilinear_align_to_one", {1, 1, 3, 4}, {.size = {1, 1}, .mode = "bilinear", .align_corners = true}, false},
-    {"bilinear_align_scale", {1, 1, 3, 3}, {.scale_factor = {2.0}, .mode = "bilinear", .align_corners = true}, false},
-    {"linear_1d", {2, 2, 5}, {.size = {8}, .mode = "linear"}, false},
-    {"linear_1d_align", {2, 2, 5}, {.size = {3}, .mode = "linear", .align_corners = true}, false},
-    {"trilinear", {1, 1, 2, 3, 2}, {.size = {3, 4, 5}, .mode = "trilinear"}, false},
-};
-
+// The table (kInterpCases) is in tests/ops/resample_cases.h.
 class InterpolateTest : public ::testing::TestWithParam<InterpCase> {};
 
 TEST_P(InterpolateTest, ForwardMatchesReference) {

@@ -1,9 +1,10 @@
 // test_softmax.cpp — softmax and log_softmax (src/ops/softmax.cpp, src/cpu/softmax.cpp).
 //
 // One table row per op: the op, and a float64 reference that maps one slice (the values along
-// the softmax dim, in order) to its outputs, written the textbook way with a max shift. The
-// oracle gathers slices with plain index loops, so it shares nothing with the kernel's
-// [A, R, B] layout. Every row is checked for:
+// the softmax dim, in order) to its outputs, written the textbook way with a max shift (the
+// table, its references and sampler live in tests/ops/softmax_cases.h, shared with the CUDA test
+// tests/cuda/test_tables_softmax.cpp). The oracle gathers slices with plain index loops, so it
+// shares nothing with the kernel's [A, R, B] layout. Every row is checked for:
 //   1. forward vs the reference in float64 along every dim (negative ones too) of shapes {},
 //      {1}, {7, 13}, {3, 4, 5}, {2, 3, 4, 5} and empty shapes;
 //   2. non-contiguous (NaN-interleaved), transposed and permuted inputs;
@@ -18,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/ops/softmax_cases.h"
 #include "tests/support/test_utils.h"
 
 namespace tinydl {
@@ -29,25 +31,6 @@ using ::tinydl::testing::gradgradcheck_ok;
 using ::tinydl::testing::noncontiguous_like;
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-using SliceMap = std::function<std::vector<double>(const std::vector<double>&)>;
-
-std::vector<double> ref_softmax(const std::vector<double>& s) {
-    const double m = *std::max_element(s.begin(), s.end());
-    double total = 0;
-    for (double v : s) total += std::exp(v - m);
-    std::vector<double> out;
-    for (double v : s) out.push_back(std::exp(v - m) / total);
-    return out;
-}
-std::vector<double> ref_log_softmax(const std::vector<double>& s) {
-    const double m = *std::max_element(s.begin(), s.end());
-    double total = 0;
-    for (double v : s) total += std::exp(v - m);
-    std::vector<double> out;
-    for (double v : s) out.push_back(v - m - std::log(total));
-    return out;
-}
 
 // out = f applied to every slice of x along `dim`, by plain index loops (float64, x's shape).
 Tensor slice_reference(const Tensor& x, int64_t dim, const SliceMap& f) {
@@ -69,25 +52,10 @@ Tensor slice_reference(const Tensor& x, int64_t dim, const SliceMap& f) {
     return tensor(out, kFloat64).reshape(x.sizes());
 }
 
-struct SoftmaxCase {
-    const char* name;
-    Tensor (*op)(const Tensor&, int64_t);
-    SliceMap ref;
-};
-void PrintTo(const SoftmaxCase& c, std::ostream* os) { *os << c.name; }
-
-const SoftmaxCase kSoftmaxCases[] = {
-    {"softmax", softmax, ref_softmax},
-    {"log_softmax", log_softmax, ref_log_softmax},
-};
-
 class SoftmaxOp : public ::testing::TestWithParam<SoftmaxCase> {
   protected:
     void SetUp() override { manual_seed(0); }
 };
-
-// Values on [-4, 4): wide enough that the max shift matters.
-Tensor sample(IntArrayRef shape) { return rand(shape, kFloat64) * 8 - 4; }
 
 TEST_P(SoftmaxOp, ForwardMatchesFloat64ReferenceAlongEveryDim) {
     const SoftmaxCase& c = GetParam();
