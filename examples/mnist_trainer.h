@@ -18,7 +18,9 @@
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <type_traits>
 
 #include "tinydl/tinydl.h"
 
@@ -65,9 +67,13 @@ inline std::unique_ptr<optim::LRScheduler> make_schedule(const Config& c, optim:
 
 // Where a run stands: `epoch` epochs done, plus `batch` batches of the next one (the trainer
 // saves at epoch ends, batch 0; a mid-epoch checkpoint resumes mid-epoch just as well).
+// A checkpoint also records what the order of the batches depends on, the seed and the batch
+// size: resuming with another one would silently train on another sequence of batches.
 struct Progress {
     int64_t epoch = 0;
     int64_t batch = 0;
+    std::optional<uint64_t> seed;        // empty: not recorded (older checkpoints)
+    std::optional<int64_t> batch_size;
 };
 
 // Everything the rest of the run depends on, so that --resume continues bit for bit: the model's
@@ -81,8 +87,35 @@ inline void save_checkpoint(const std::string& path, nn::Module& model, const op
                                            {"rng", io::rng_state_dict()},
                                            {"progress", {{"epoch", io::int64_tensor(progress.epoch)},
                                                          {"batch", io::int64_tensor(progress.batch)}}}};
+    // The seed is stored as int64 bits: a seed above 2^63 comes back as the same uint64.
+    if (progress.seed) parts["progress"]["seed"] = io::int64_tensor(static_cast<int64_t>(*progress.seed));
+    if (progress.batch_size) parts["progress"]["batch_size"] = io::int64_tensor(*progress.batch_size);
     if (schedule) parts["schedule"] = schedule->state_dict();
     io::save_checkpoint(path, parts);
+}
+
+namespace detail {
+inline void check_is_trainer_checkpoint(const io::Checkpoint& ckpt, const std::string& path,
+                                        const std::string& program_name) {
+    TINYDL_CHECK(ckpt.parts.count("model") && ckpt.parts.count("optimizer") && ckpt.parts.count("progress"),
+                 program_name, path, " is not a checkpoint of this trainer (it needs the parts model, optimizer, progress)");
+}
+inline Progress progress_of(const io::Checkpoint& ckpt) {
+    const StateDict& progress = ckpt.parts.at("progress");
+    Progress p;
+    p.epoch = io::int64_value(progress, "epoch");
+    if (progress.count("batch")) p.batch = io::int64_value(progress, "batch");
+    if (progress.count("seed")) p.seed = static_cast<uint64_t>(io::int64_value(progress, "seed"));
+    if (progress.count("batch_size")) p.batch_size = io::int64_value(progress, "batch_size");
+    return p;
+}
+}  // namespace detail
+
+// Only the progress part of a checkpoint: what run() needs before it builds the data loader.
+inline Progress read_progress(const std::string& path, const std::string& program_name) {
+    const io::Checkpoint ckpt = io::load_checkpoint(path);
+    detail::check_is_trainer_checkpoint(ckpt, path, program_name);
+    return detail::progress_of(ckpt);
 }
 
 // The inverse of save_checkpoint, into objects built as for a fresh run. Checkpoints without
@@ -90,17 +123,12 @@ inline void save_checkpoint(const std::string& path, nn::Module& model, const op
 inline Progress load_checkpoint(const std::string& path, const std::string& program_name, nn::Module& model,
                                 optim::Optimizer& opt, optim::LRScheduler* schedule) {
     const io::Checkpoint ckpt = io::load_checkpoint(path);
-    TINYDL_CHECK(ckpt.parts.count("model") && ckpt.parts.count("optimizer") && ckpt.parts.count("progress"),
-                 program_name, path, " is not a checkpoint of this trainer (it needs the parts model, optimizer, progress)");
+    detail::check_is_trainer_checkpoint(ckpt, path, program_name);
     model.load_state_dict(ckpt.parts.at("model"));
     opt.load_state_dict(ckpt.parts.at("optimizer"));
     if (schedule && ckpt.parts.count("schedule")) schedule->load_state_dict(ckpt.parts.at("schedule"));
     if (ckpt.parts.count("rng")) io::load_rng_state_dict(ckpt.parts.at("rng"));
-    const StateDict& progress = ckpt.parts.at("progress");
-    Progress p;
-    p.epoch = io::int64_value(progress, "epoch");
-    if (progress.count("batch")) p.batch = io::int64_value(progress, "batch");
-    return p;
+    return detail::progress_of(ckpt);
 }
 
 // One optimization step on a batch already on the model's device: forward, loss, backward,
@@ -167,6 +195,21 @@ inline int run(int argc, char** argv, const Program& program, Config c) {
     try {
         if (c.threads > 0) set_num_threads(c.threads);
         const Device device(c.device);
+        if (!c.resume.empty()) {
+            // The batches' order depends on the seed and the batch size: a resumed run takes the
+            // checkpoint's, and a flag that asks for other ones is an error, not a silent change.
+            const Progress saved = read_progress(c.resume, program.name);
+            auto adopt = [&](const char* flag, const auto& recorded, auto& value) {
+                if (!recorded) return;
+                TINYDL_CHECK(app.count(flag) == 0 || static_cast<int64_t>(value) == static_cast<int64_t>(*recorded),
+                             program.name, c.resume, " was trained with ", flag, " ", *recorded, ", but this run asks for ",
+                             flag, " ", value, ", which would change the order of the batches; leave ", flag,
+                             " out to continue with ", *recorded);
+                value = static_cast<std::remove_reference_t<decltype(value)>>(*recorded);
+            };
+            adopt("--seed", saved.seed, c.seed);
+            adopt("--batch-size", saved.batch_size, c.batch_size);
+        }
         manual_seed(c.seed);
 
         auto train_set = std::make_shared<data::datasets::MNIST>(c.data, /*train=*/true);
@@ -235,7 +278,7 @@ inline int run(int argc, char** argv, const Program& program, Config c) {
                 row.seconds = seconds;
                 log->log(row);
             }
-            if (!c.save.empty()) save_checkpoint(c.save, *model, *opt, schedule.get(), {epoch + 1, 0});
+            if (!c.save.empty()) save_checkpoint(c.save, *model, *opt, schedule.get(), {epoch + 1, 0, c.seed, c.batch_size});
         }
         std::printf("test accuracy: %.2f%%\n", 100.0 * accuracy);
     } catch (const Error& e) {

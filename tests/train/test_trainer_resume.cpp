@@ -245,6 +245,47 @@ TEST_F(TrainerResume, MlpTrainerRunResumesBitExactly) {
     expect_run_resumes_exactly(program, defaults, {});
 }
 
+// The checkpoint records the seed and the batch size (the order of the batches depends on both):
+// a resume that leaves the flags out continues with them, one that asks for others is refused.
+TEST_F(TrainerResume, ResumeTakesTheSeedAndBatchSizeFromTheCheckpoint) {
+    trainer::Program program;
+    program.name = "mnist_mlp";
+    program.description = "test";
+    program.models = {"mlp"};
+    program.make_model = [](const std::string&) { return small_mlp(); };
+    trainer::Config defaults;
+    defaults.model = "mlp";
+    TempDir dir;
+    write_tiny_mnist(dir.path());
+    const std::string straight = dir.file("straight.safetensors"), split = dir.file("split.safetensors");
+    const std::vector<std::string> common = {"--data", dir.path(), "--threads", "1", "--no-progress"};
+    auto with = [&](std::vector<std::string> extra) {
+        extra.insert(extra.begin(), common.begin(), common.end());
+        return extra;
+    };
+    ASSERT_EQ(run_trainer(program, defaults, with({"--seed", "7", "--batch-size", "16", "--epochs", "2", "--save", straight})), 0);
+    ASSERT_EQ(run_trainer(program, defaults, with({"--seed", "7", "--batch-size", "16", "--epochs", "1", "--save", split})), 0);
+    const io::Checkpoint first = io::load_checkpoint(split);
+    EXPECT_EQ(io::int64_value(first.parts.at("progress"), "seed"), 7);
+    EXPECT_EQ(io::int64_value(first.parts.at("progress"), "batch_size"), 16);
+    const std::string after_one_epoch = read_bytes(split);
+
+    // Another seed or batch size on the command line: an error naming both values, nothing written.
+    ::testing::internal::CaptureStderr();
+    EXPECT_EQ(run_trainer(program, defaults, with({"--seed", "8", "--epochs", "2", "--resume", split, "--save", split})), 1);
+    const std::string seed_error = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(seed_error.find("was trained with --seed 7, but this run asks for --seed 8"), std::string::npos) << seed_error;
+    ::testing::internal::CaptureStderr();
+    EXPECT_EQ(run_trainer(program, defaults, with({"--batch-size", "8", "--epochs", "2", "--resume", split})), 1);
+    const std::string batch_error = ::testing::internal::GetCapturedStderr();
+    EXPECT_NE(batch_error.find("--batch-size 16"), std::string::npos) << batch_error;
+    EXPECT_TRUE(read_bytes(split) == after_one_epoch) << "a refused resume must not touch the checkpoint";
+
+    // Without the flags (the defaults would be seed 0, batch 128), the resume continues the run.
+    ASSERT_EQ(run_trainer(program, defaults, with({"--epochs", "2", "--resume", split, "--save", split})), 0);
+    EXPECT_TRUE(read_bytes(straight) == read_bytes(split)) << "the resumed run differs from the straight one";
+}
+
 TEST_F(TrainerResume, CnnTrainerRunResumesBitExactly) {
     trainer::Program program;
     program.name = "mnist_cnn";
