@@ -60,7 +60,7 @@ install(FILES ${PROJECT_BINARY_DIR}/tinydlConfig.cmake ${PROJECT_BINARY_DIR}/tin
 # The .pc file finds its prefix from its own location (${pcfiledir}), so the tree can be
 # installed with `cmake --install --prefix` anywhere and moved. A static libtinydl.a needs its
 # dependencies on the link line (Libs); a shared one links them itself (Libs.private, used only
-# by `pkg-config --static`). OpenMP is public either way: -fopenmp compiles and links libgomp.
+# by `pkg-config --static`). The threads library is public either way (empty with glibc >= 2.34).
 if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
   set(TINYDL_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
   set(TINYDL_PC_LIBDIR "${CMAKE_INSTALL_LIBDIR}")
@@ -76,8 +76,8 @@ else()
   set(TINYDL_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 endif()
 
-set(TINYDL_PC_CFLAGS "${OpenMP_CXX_FLAGS}")
-set(TINYDL_PC_LIBS "${OpenMP_CXX_FLAGS}")
+set(TINYDL_PC_CFLAGS "")
+set(TINYDL_PC_LIBS "${CMAKE_THREAD_LIBS_INIT}")
 set(TINYDL_PC_LIBS_PRIVATE "-lfmt -lz")
 if(TINYDL_HAS_CUDA)
   string(APPEND TINYDL_PC_CFLAGS " -DTINYDL_WITH_CUDA")

@@ -22,7 +22,7 @@ seconds="${TINYDL_FUZZ_SECONDS:-60}"
 parallel="${TINYDL_FUZZ_JOBS:-$build_jobs}"
 
 if ! sanitize_is_clang; then
-    echo "fuzz.sh: libFuzzer needs clang, but the compiler is $sanitize_cxx (apt-get install clang-14 libclang-rt-14-dev libomp-14-dev, or set CXX)" >&2
+    echo "fuzz.sh: libFuzzer needs clang, but the compiler is $sanitize_cxx (apt-get install clang-14 libclang-rt-14-dev, or set CXX)" >&2
     exit 1
 fi
 targets=("$@")

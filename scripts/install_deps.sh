@@ -12,7 +12,6 @@
 #   optional: ccache                               faster rebuilds; used when present
 #   with --sanitizers (scripts/sanitize.sh, fuzz.sh, reliability.sh), also required:
 #             clang-14 libclang-rt-14-dev          clang and its sanitizer + libFuzzer runtimes
-#             libomp-14-dev                        OpenMP for clang (-fopenmp=libomp)
 #
 # Quiet when everything is there. Otherwise runs `apt-get update` once and installs what is
 # missing, as root or through sudo. Nothing outside Debian's package archive is downloaded.
@@ -24,7 +23,7 @@ required=(cmake g++ make pkg-config libeigen3-dev libfmt-dev zlib1g-dev nlohmann
           libgtest-dev libgmock-dev googletest libbenchmark-dev dataset-fashion-mnist)
 optional=(ccache)
 if [ "${1:-}" = "--sanitizers" ]; then
-    required+=(clang-14 libclang-rt-14-dev libomp-14-dev)
+    required+=(clang-14 libclang-rt-14-dev)
 fi
 
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }

@@ -32,6 +32,10 @@ class ChunkFn {
 
 // Runs fn(chunk_begin, chunk_end) over [begin, end) on the pool's threads.
 void parallel_for_impl(int64_t begin, int64_t end, int64_t grain, ChunkFn fn);
+
+// The default thread count from the value of OMP_NUM_THREADS (nullptr when unset) and the CPUs
+// the process may use: the variable's first number when it is a positive integer, else the CPUs.
+int default_num_threads(const char* omp_num_threads, int available_cpus);
 }  // namespace detail
 
 // Default grain: about 32K elements of cheap elementwise work per thread.

@@ -18,6 +18,7 @@
 #include "tinydl/parallel.h"
 
 #include <pthread.h>
+#include <sched.h>  // sched_getaffinity, CPU_COUNT
 
 #include <algorithm>
 #include <atomic>
@@ -30,21 +31,34 @@
 
 #include "tinydl/error.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 namespace tinydl {
 
-namespace {
-int initial_threads() {
-#ifdef _OPENMP
-    // OMP_NUM_THREADS and the CPU affinity mask, as before (this starts no OpenMP thread).
-    return std::max(1, omp_get_max_threads());
-#else
-    return std::max(1u, std::thread::hardware_concurrency());
-#endif
+namespace detail {
+// What libgomp's omp_get_max_threads() answered when tinydl still linked OpenMP only to ask it:
+// the first number of OMP_NUM_THREADS ("4" or "4,2" for nested levels) when it is a positive
+// integer, else the CPUs this process may run on. Reading the variable ourselves keeps the
+// behaviour and drops a dependency (and -fopenmp from every consumer's build).
+int default_num_threads(const char* omp_num_threads, int available_cpus) {
+    if (omp_num_threads != nullptr) {
+        const char* p = omp_num_threads;
+        while (*p == ' ' || *p == '\t') ++p;
+        char* end = nullptr;
+        const long n = std::strtol(p, &end, 10);
+        while (end != nullptr && (*end == ' ' || *end == '\t')) ++end;
+        if (end != p && n > 0 && n <= 1 << 20 && (*end == '\0' || *end == ',')) return static_cast<int>(n);
+    }
+    return std::max(1, available_cpus);
 }
+}  // namespace detail
+
+namespace {
+// The CPUs in this process's affinity mask (taskset, cgroup cpusets), as libgomp counts them.
+int available_cpus() {
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0) return std::max(1, CPU_COUNT(&set));
+    return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+}
+int initial_threads() { return detail::default_num_threads(std::getenv("OMP_NUM_THREADS"), available_cpus()); }
 std::atomic<int>& thread_count() {
     static std::atomic<int> n{initial_threads()};
     return n;

@@ -1,11 +1,13 @@
 // test_thread_pool.cpp — parallel_for over tinydl's thread pool (Note [Thread pool] in
 // src/core/parallel.cpp): every index once, chunks that depend only on the thread count,
 // exceptions, nesting, two callers at once, fork, and idle workers that sleep instead of spin.
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <chrono>
 #include <thread>
 #include <vector>
@@ -104,4 +106,21 @@ TEST(ThreadPool, ForkedChildCanRunParallelFor) {
     int status = 0;
     ASSERT_EQ(waitpid(pid, &status, 0), pid);
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+// The default thread count follows OMP_NUM_THREADS as libgomp read it (tinydl no longer links
+// OpenMP and parses the variable itself), else the CPUs of the affinity mask.
+TEST(ThreadPool, DefaultThreadCountFollowsOmpNumThreads) {
+    EXPECT_EQ(detail::default_num_threads(nullptr, 6), 6);
+    EXPECT_EQ(detail::default_num_threads("3", 6), 3);
+    EXPECT_EQ(detail::default_num_threads(" 12 ", 2), 12);  // more threads than CPUs is allowed
+    EXPECT_EQ(detail::default_num_threads("4,2", 6), 4);     // nested levels: the outer one
+    for (const char* bad : {"", "0", "-2", "two", "3x", "99999999999"})
+        EXPECT_EQ(detail::default_num_threads(bad, 5), 5) << "OMP_NUM_THREADS=\"" << bad << "\"";
+    EXPECT_EQ(detail::default_num_threads(nullptr, 0), 1);
+
+    // This process: set_num_threads calls in other tests are undone by their guards.
+    cpu_set_t set;
+    ASSERT_EQ(sched_getaffinity(0, sizeof set, &set), 0);
+    EXPECT_EQ(get_num_threads(), detail::default_num_threads(std::getenv("OMP_NUM_THREADS"), CPU_COUNT(&set)));
 }
