@@ -212,6 +212,9 @@ void Tensor::set_grad(const Tensor& grad) const {
 }
 
 Tensor Tensor::detach() const {
+    // Also reached by to_vector(): x.grad().to_vector() before any backward is a common slip.
+    TINYDL_CHECK(defined(), "detach", "the tensor is undefined (a default-constructed Tensor, or the grad() of a "
+                                      "tensor that has not received a gradient)");
     auto impl = std::make_shared<TensorImpl>(storage(), sizes(), strides(), storage_offset(), dtype());
     return Tensor(std::move(impl));
 }

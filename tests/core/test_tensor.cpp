@@ -271,6 +271,11 @@ TEST(Tensor, ItemAtToVector) {
     EXPECT_EQ(m.t().to_vector<int64_t>(), (std::vector<int64_t>{0, 3, 1, 4, 2, 5}));
     EXPECT_EQ(m.to_vector<float>(), (std::vector<float>{0, 1, 2, 3, 4, 5}));
     EXPECT_EQ(zeros({0, 3}).to_vector<float>().size(), 0u);
+    // An undefined tensor (here the grad of a tensor before any backward) is an Error, not a crash.
+    Tensor w = zeros({2}).requires_grad_();
+    EXPECT_ERROR(w.grad().to_vector<float>(), "detach", "undefined", "grad()");
+    EXPECT_ERROR(Tensor().detach(), "detach", "undefined");
+    EXPECT_ERROR(Tensor().item(), "item");
 
     Tensor f = tensor({1.0f, 2.0f});
     EXPECT_EQ(f.data_ptr<float>()[1], 2.0f);

@@ -539,6 +539,16 @@ TEST(MaxPool2d, FastPath2x2MatchesPyTorchRuleWithTiesAndNans) {
                     EXPECT_EQ(std::isnan(got[o]), std::isnan(want_v[o])) << o;
                     if (!std::isnan(want_v[o])) EXPECT_EQ(got[o], want_v[o]) << o;
                 }
+                // Backward (Note [max_pool2d 2x2 backward]): each gradient lands on its window's
+                // chosen element, the rest of the plane (odd edges included) is 0.
+                Tensor xg = x.to(dtype).detach().clone().requires_grad_();  // a fresh leaf, not x
+                const Tensor g = (rand({3, 5, OH, OW}, TensorOptions(kFloat64)) + 0.5).to(dtype);
+                max_pool2d(xg, {2, 2}, {2, 2}, {0, 0}, {1, 1}, ceil_mode).backward(g);
+                std::vector<double> want_g(v.size(), 0.0);
+                const std::vector<double> gv = g.to_vector<double>();
+                for (int64_t q = 0; q < P; ++q)
+                    for (int64_t o = 0; o < OH * OW; ++o) want_g[q * H * W + want_i[q * OH * OW + o]] += gv[q * OH * OW + o];
+                EXPECT_EQ(xg.grad().to_vector<double>(), want_g);
             }
         }
     }
