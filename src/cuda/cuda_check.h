@@ -18,6 +18,9 @@
 
 namespace tinydl::cuda_detail {
 
+// "/home/me/tinydl/src/cuda/conv.cu" -> "src/cuda/conv.cu", for error messages. Defined in runtime.cu.
+const char* short_path(const char* file);
+
 // Clears CUDA's "last error" when it can be cleared, then throws. Defined in runtime.cu.
 [[noreturn]] void throw_cuda_error(cudaError_t error, const char* op, const char* call, const char* file,
                                    int line);

@@ -27,12 +27,6 @@ namespace cuda_detail {
 
 namespace {
 
-// "/home/me/tinydl/src/cuda/conv.cu" -> "src/cuda/conv.cu" (as runtime.cu shortens paths).
-const char* short_path(const char* file) {
-    const char* last = nullptr;
-    for (const char* p = std::strstr(file, "/src/"); p != nullptr; p = std::strstr(p + 1, "/src/")) last = p;
-    return last != nullptr ? last + 1 : file;
-}
 
 }  // namespace
 

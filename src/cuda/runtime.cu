@@ -31,12 +31,6 @@ namespace cuda_detail {
 
 namespace {
 
-// "/home/me/tinydl/src/cuda/runtime.cu" -> "src/cuda/runtime.cu": the part a reader can open.
-const char* short_path(const char* file) {
-    const char* last = nullptr;
-    for (const char* p = std::strstr(file, "/src/"); p != nullptr; p = std::strstr(p + 1, "/src/")) last = p;
-    return last != nullptr ? last + 1 : file;
-}
 
 // 123456789 -> "117.74 MiB", as PyTorch's OOM message writes sizes.
 std::string format_bytes(size_t nbytes) {
@@ -189,6 +183,13 @@ class CudaAllocator final : public Allocator {
 };
 
 }  // namespace
+
+// "/home/me/tinydl/src/cuda/runtime.cu" -> "src/cuda/runtime.cu": the part a reader can open.
+const char* short_path(const char* file) {
+    const char* last = nullptr;
+    for (const char* p = std::strstr(file, "/src/"); p != nullptr; p = std::strstr(p + 1, "/src/")) last = p;
+    return last != nullptr ? last + 1 : file;
+}
 
 [[noreturn]] void throw_cuda_error(cudaError_t error, const char* op, const char* call, const char* file,
                                    int line) {
