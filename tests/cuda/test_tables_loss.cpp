@@ -31,18 +31,16 @@ namespace tinydl {
 namespace {
 
 using ::tinydl::testing::cuda_matches_cpu;
-using ::tinydl::testing::ParityTolerance;
+using ::tinydl::testing::kParityFloatTypes;
+using ::tinydl::testing::table_tolerance;
 
-const DType kFloatTypes[] = {kFloat64, kFloat32};
 const Reduction kReductions[] = {Reduction::None, Reduction::Mean, Reduction::Sum};
 
+// Why table_tolerance (tests/support/cuda_parity.h) fits this family:
 // float64: the devices differ by libm vs libdevice ulps (log, exp, log1p) and by the order of
 // the mean and sum reductions, ~1e-15; a loss computed in float32 by mistake would be off by
 // ~1e-7 and fail. float32: the tolerance (the reductions accumulate in double on both
 // devices).
-ParityTolerance tolerance(DType t) {
-    return t == kFloat32 ? ParityTolerance{1e-4, 1e-5} : ParityTolerance{1e-9, 1e-12};
-}
 
 // The row's input and target at the given shapes in dtype t, both requiring grad.
 std::vector<Tensor> inputs(const ElementwiseLossCase& c, IntArrayRef x_shape, IntArrayRef t_shape, DType t) {
@@ -59,21 +57,21 @@ TEST_P(CudaTableLoss, Shapes) {
     TINYDL_REQUIRE_CUDA();
     const ElementwiseLossCase& c = GetParam();
     const std::vector<std::vector<int64_t>> shapes = {{}, {1}, {7, 13}, {0, 3}, {67, 129}};
-    for (DType t : kFloatTypes)
+    for (DType t : kParityFloatTypes)
         for (const std::vector<int64_t>& shape : shapes)
             for (Reduction r : kReductions) {
                 SCOPED_TRACE(::testing::Message()
                              << c.name << " " << t << " on " << shape_str(shape) << " reduction " << r);
                 EXPECT_TRUE(
                     cuda_matches_cpu([&c, r](const std::vector<Tensor>& x) { return c.op(x[0], x[1], r); },
-                                     inputs(c, shape, shape, t), tolerance(t)));
+                                     inputs(c, shape, shape, t), table_tolerance(t)));
             }
 }
 
 TEST_P(CudaTableLoss, NonContiguousOperands) {
     TINYDL_REQUIRE_CUDA();
     const ElementwiseLossCase& c = GetParam();
-    for (DType t : kFloatTypes)
+    for (DType t : kParityFloatTypes)
         for (Reduction r : kReductions) {
             SCOPED_TRACE(::testing::Message() << c.name << " " << t << " reduction " << r);
             // input: [13, 7] transposed to [7, 13]; target: every other column of [7, 26].
@@ -81,14 +79,14 @@ TEST_P(CudaTableLoss, NonContiguousOperands) {
                 [&c, r](const std::vector<Tensor>& x) {
                     return c.op(x[0].t(), x[1].slice(1, 0, std::nullopt, 2), r);
                 },
-                inputs(c, {13, 7}, {7, 26}, t), tolerance(t)))
+                inputs(c, {13, 7}, {7, 26}, t), table_tolerance(t)))
                 << "transposed input, stepped target";
             // The other way round, so each operand takes each kind of view.
             EXPECT_TRUE(cuda_matches_cpu(
                 [&c, r](const std::vector<Tensor>& x) {
                     return c.op(x[0].slice(1, 0, std::nullopt, 2), x[1].t(), r);
                 },
-                inputs(c, {7, 26}, {13, 7}, t), tolerance(t)))
+                inputs(c, {7, 26}, {13, 7}, t), table_tolerance(t)))
                 << "stepped input, transposed target";
         }
 }
@@ -99,14 +97,14 @@ TEST_P(CudaTableLoss, BroadcastOperands) {
     if (!c.broadcasts) GTEST_SKIP() << c.name << " does not broadcast input against target";
     const std::vector<std::pair<std::vector<int64_t>, std::vector<int64_t>>> pairs = {
         {{7, 13}, {13}}, {{3, 4}, {4}}, {{13}, {7, 13}}, {{7, 1}, {1, 13}}};
-    for (DType t : kFloatTypes)
+    for (DType t : kParityFloatTypes)
         for (const auto& pair : pairs)
             for (Reduction r : kReductions) {
                 SCOPED_TRACE(::testing::Message() << c.name << " " << t << " on " << shape_str(pair.first)
                                                   << " and " << shape_str(pair.second) << " reduction " << r);
                 EXPECT_TRUE(
                     cuda_matches_cpu([&c, r](const std::vector<Tensor>& x) { return c.op(x[0], x[1], r); },
-                                     inputs(c, pair.first, pair.second, t), tolerance(t)));
+                                     inputs(c, pair.first, pair.second, t), table_tolerance(t)));
             }
 }
 

@@ -28,18 +28,15 @@ namespace tinydl {
 namespace {
 
 using ::tinydl::testing::cuda_matches_cpu;
-using ::tinydl::testing::ParityTolerance;
+using ::tinydl::testing::kParityFloatTypes;
+using ::tinydl::testing::table_tolerance;
 
-const DType kFloatTypes[] = {kFloat64, kFloat32};
-
+// Why table_tolerance (tests/support/cuda_parity.h) fits this family:
 // float64: both devices accumulate sums and products in double, in different orders, and the
 // composite rows (var, logsumexp, norms) add libm vs libdevice ulps: ~1e-15 relative; a
 // reduction computed in float32 by mistake would be off by ~1e-7 and fail. float32: the issue's
 // tolerance (accumulation is in double on both devices, so a result differs by about one
 // float32 rounding).
-ParityTolerance tolerance(DType t) {
-    return t == kFloat32 ? ParityTolerance{1e-4, 1e-5} : ParityTolerance{1e-9, 1e-12};
-}
 
 // The row's sample at `shape` in dtype t, requiring grad (every row is differentiable).
 Tensor input(const ReduceCase& c, IntArrayRef shape, DType t) {
@@ -54,21 +51,21 @@ class CudaTableReduce : public ::testing::TestWithParam<ReduceCase> {
 TEST_P(CudaTableReduce, EveryDimsCase) {
     TINYDL_REQUIRE_CUDA();
     const ReduceCase& c = GetParam();
-    for (DType t : kFloatTypes)
+    for (DType t : kParityFloatTypes)
         for (const DimsCase& dc : kDimsCases)
             for (bool keepdim : {false, true}) {
                 if (!applies(c, dc.dims, keepdim)) continue;
                 SCOPED_TRACE(::testing::Message() << describe(c, dc.shape, dc.dims, keepdim) << " " << t);
                 EXPECT_TRUE(cuda_matches_cpu(
                     [&c, &dc, keepdim](const std::vector<Tensor>& x) { return c.op(x[0], dc.dims, keepdim); },
-                    {input(c, dc.shape, t)}, tolerance(t)));
+                    {input(c, dc.shape, t)}, table_tolerance(t)));
             }
 }
 
 TEST_P(CudaTableReduce, NonContiguousInputs) {
     TINYDL_REQUIRE_CUDA();
     const ReduceCase& c = GetParam();
-    for (DType t : kFloatTypes) {
+    for (DType t : kParityFloatTypes) {
         for (const Dims& dims : {Dims{}, Dims{0}, Dims{1}, Dims{0, 1}})
             for (bool keepdim : {false, true}) {
                 if (!applies(c, dims, keepdim)) continue;
@@ -78,14 +75,14 @@ TEST_P(CudaTableReduce, NonContiguousInputs) {
                     [&c, &dims, keepdim](const std::vector<Tensor>& x) {
                         return c.op(x[0].t(), dims, keepdim);
                     },
-                    {input(c, {13, 7}, t)}, tolerance(t)))
+                    {input(c, {13, 7}, t)}, table_tolerance(t)))
                     << "transposed input";
                 // Every other column of [7, 26]: strides (26, 2).
                 EXPECT_TRUE(cuda_matches_cpu(
                     [&c, &dims, keepdim](const std::vector<Tensor>& x) {
                         return c.op(x[0].slice(1, 0, std::nullopt, 2), dims, keepdim);
                     },
-                    {input(c, {7, 26}, t)}, tolerance(t)))
+                    {input(c, {7, 26}, t)}, table_tolerance(t)))
                     << "input sliced with a step";
             }
         // [5, 3, 4] permuted to [3, 4, 5].
@@ -96,7 +93,7 @@ TEST_P(CudaTableReduce, NonContiguousInputs) {
                 [&c, &dims](const std::vector<Tensor>& x) {
                     return c.op(x[0].permute({1, 2, 0}), dims, false);
                 },
-                {input(c, {5, 3, 4}, t)}, tolerance(t)))
+                {input(c, {5, 3, 4}, t)}, table_tolerance(t)))
                 << "permuted input";
         }
     }
@@ -108,13 +105,13 @@ TEST_P(CudaTableReduce, LargerInputs) {
     const DimsCase cases[] = {
         {{67, 129}, {}}, {{67, 129}, {0}}, {{67, 129}, {1}}, {{2, 2049, 3}, {1}}, {{2, 2049, 3}, {0, 2}},
     };
-    for (DType t : kFloatTypes)
+    for (DType t : kParityFloatTypes)
         for (const DimsCase& dc : cases) {
             if (!applies(c, dc.dims, false)) continue;
             SCOPED_TRACE(::testing::Message() << describe(c, dc.shape, dc.dims, false) << " " << t);
             EXPECT_TRUE(cuda_matches_cpu(
                 [&c, &dc](const std::vector<Tensor>& x) { return c.op(x[0], dc.dims, false); },
-                {input(c, dc.shape, t)}, tolerance(t)));
+                {input(c, dc.shape, t)}, table_tolerance(t)));
         }
 }
 

@@ -28,16 +28,13 @@ namespace tinydl {
 namespace {
 
 using ::tinydl::testing::cuda_matches_cpu;
-using ::tinydl::testing::ParityTolerance;
+using ::tinydl::testing::kParityFloatTypes;
+using ::tinydl::testing::table_tolerance;
 
-const DType kFloatTypes[] = {kFloat64, kFloat32};
-
+// Why table_tolerance (tests/support/cuda_parity.h) fits this family:
 // float64: the devices differ by libm vs libdevice ulps of exp and log and by the order of the
 // sums, ~1e-15; a kernel computing in float32 by mistake would be off by ~1e-7 and fail.
 // float32: the tolerance (the sums accumulate in double on both devices).
-ParityTolerance tolerance(DType t) {
-    return t == kFloat32 ? ParityTolerance{1e-4, 1e-5} : ParityTolerance{1e-9, 1e-12};
-}
 
 // A sample of `shape` in dtype t, shifted by `shift`, requiring grad.
 Tensor input(IntArrayRef shape, DType t, double shift = 0.0) {
@@ -53,7 +50,7 @@ TEST_P(CudaTableSoftmax, EveryDim) {
     TINYDL_REQUIRE_CUDA();
     const SoftmaxCase& c = GetParam();
     const std::vector<std::vector<int64_t>> shapes = {{}, {1}, {7, 13}, {3, 4, 5}, {2, 3, 4, 5}};
-    for (DType t : kFloatTypes)
+    for (DType t : kParityFloatTypes)
         for (const std::vector<int64_t>& shape : shapes) {
             const int64_t nd = std::max<int64_t>(static_cast<int64_t>(shape.size()), 1);
             for (int64_t dim = -nd; dim < nd; ++dim) {
@@ -61,7 +58,7 @@ TEST_P(CudaTableSoftmax, EveryDim) {
                              << c.name << " " << t << " of " << shape_str(shape) << " along dim " << dim);
                 EXPECT_TRUE(
                     cuda_matches_cpu([&c, dim](const std::vector<Tensor>& x) { return c.op(x[0], dim); },
-                                     {input(shape, t)}, tolerance(t)));
+                                     {input(shape, t)}, table_tolerance(t)));
             }
         }
 }
@@ -74,19 +71,19 @@ TEST_P(CudaTableSoftmax, EmptyInputs) {
         int64_t dim;
     };
     const Case cases[] = {{{0, 3}, 0}, {{0, 3}, 1}, {{2, 0}, 1}, {{2, 0}, 0}};
-    for (DType t : kFloatTypes)
+    for (DType t : kParityFloatTypes)
         for (const Case& e : cases) {
             SCOPED_TRACE(::testing::Message()
                          << c.name << " " << t << " of " << shape_str(e.shape) << " along dim " << e.dim);
             EXPECT_TRUE(cuda_matches_cpu([&c, &e](const std::vector<Tensor>& x) { return c.op(x[0], e.dim); },
-                                         {input(e.shape, t)}, tolerance(t)));
+                                         {input(e.shape, t)}, table_tolerance(t)));
         }
 }
 
 TEST_P(CudaTableSoftmax, NonContiguousInputs) {
     TINYDL_REQUIRE_CUDA();
     const SoftmaxCase& c = GetParam();
-    for (DType t : kFloatTypes) {
+    for (DType t : kParityFloatTypes) {
         for (int64_t dim : {0, 1}) {
             SCOPED_TRACE(::testing::Message() << c.name << " " << t << " along dim " << dim);
             // Every other column of [7, 26]: strides (26, 2).
@@ -94,19 +91,19 @@ TEST_P(CudaTableSoftmax, NonContiguousInputs) {
                 [&c, dim](const std::vector<Tensor>& x) {
                     return c.op(x[0].slice(1, 0, std::nullopt, 2), dim);
                 },
-                {input({7, 26}, t)}, tolerance(t)))
+                {input({7, 26}, t)}, table_tolerance(t)))
                 << "sliced with a step";
             // [13, 7] transposed to [7, 13]: strides (1, 7).
             EXPECT_TRUE(
                 cuda_matches_cpu([&c, dim](const std::vector<Tensor>& x) { return c.op(x[0].t(), dim); },
-                                 {input({13, 7}, t)}, tolerance(t)))
+                                 {input({13, 7}, t)}, table_tolerance(t)))
                 << "transposed";
             // [1, 13] expanded to [7, 13]: stride 0 along dim 0 (along dim 0 every slice is constant).
             EXPECT_TRUE(cuda_matches_cpu(
                 [&c, dim](const std::vector<Tensor>& x) {
                     return c.op(x[0].expand({7, 13}), dim);
                 },
-                {input({1, 13}, t)}, tolerance(t)))
+                {input({1, 13}, t)}, table_tolerance(t)))
                 << "broadcast view";
         }
         // [5, 3, 4] permuted to [3, 4, 5].
@@ -116,7 +113,7 @@ TEST_P(CudaTableSoftmax, NonContiguousInputs) {
                 [&c, dim](const std::vector<Tensor>& x) {
                     return c.op(x[0].permute({1, 2, 0}), dim);
                 },
-                {input({5, 3, 4}, t)}, tolerance(t)));
+                {input({5, 3, 4}, t)}, table_tolerance(t)));
         }
     }
 }
@@ -129,26 +126,26 @@ TEST_P(CudaTableSoftmax, LargeInputs) {
         int64_t dim;
     };
     const Case cases[] = {{{500, 300}, 1}, {{500, 300}, 0}, {{4, 700, 9}, 1}, {{2, 5000}, 1}};
-    for (DType t : kFloatTypes)
+    for (DType t : kParityFloatTypes)
         for (const Case& e : cases) {
             SCOPED_TRACE(::testing::Message()
                          << c.name << " " << t << " of " << shape_str(e.shape) << " along dim " << e.dim);
             EXPECT_TRUE(cuda_matches_cpu([&c, &e](const std::vector<Tensor>& x) { return c.op(x[0], e.dim); },
-                                         {input(e.shape, t)}, tolerance(t)));
+                                         {input(e.shape, t)}, table_tolerance(t)));
         }
 }
 
 TEST_P(CudaTableSoftmax, ShiftedByAThousand) {
     TINYDL_REQUIRE_CUDA();
     const SoftmaxCase& c = GetParam();
-    for (DType t : kFloatTypes)
+    for (DType t : kParityFloatTypes)
         for (double shift : {1000.0, -1000.0})
             for (int64_t dim : {0, 1}) {
                 SCOPED_TRACE(::testing::Message()
                              << c.name << " " << t << " shifted by " << shift << " along dim " << dim);
                 EXPECT_TRUE(
                     cuda_matches_cpu([&c, dim](const std::vector<Tensor>& x) { return c.op(x[0], dim); },
-                                     {input({7, 13}, t, shift)}, tolerance(t)));
+                                     {input({7, 13}, t, shift)}, table_tolerance(t)));
             }
 }
 

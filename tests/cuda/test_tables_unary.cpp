@@ -26,16 +26,13 @@ namespace tinydl {
 namespace {
 
 using ::tinydl::testing::cuda_matches_cpu;
-using ::tinydl::testing::ParityTolerance;
+using ::tinydl::testing::kParityFloatTypes;
+using ::tinydl::testing::table_tolerance;
 
-const DType kFloatTypes[] = {kFloat64, kFloat32};
-
+// Why table_tolerance (tests/support/cuda_parity.h) fits this family:
 // float64: libm and libdevice differ in the last bit or two of exp, erf, tanh, ..., ~1e-15; an op
 // computed in float32 by mistake would be off by ~1e-7 and fail. float32: the tolerance
 // (a few ulps between glibc and libdevice, compounded in the gradients).
-ParityTolerance tolerance(DType t) {
-    return t == kFloat32 ? ParityTolerance{1e-4, 1e-5} : ParityTolerance{1e-9, 1e-12};
-}
 
 // The row's sample at `shape` in dtype t; it requires grad when the row has a gradient.
 Tensor input(const UnaryCase& c, IntArrayRef shape, DType t) {
@@ -53,41 +50,41 @@ TEST_P(CudaTableUnary, Shapes) {
     TINYDL_REQUIRE_CUDA();
     const UnaryCase& c = GetParam();
     const std::vector<std::vector<int64_t>> shapes = {{}, {1}, {7, 13}, {0, 3}, {67, 129}};
-    for (DType t : kFloatTypes)
+    for (DType t : kParityFloatTypes)
         for (const std::vector<int64_t>& shape : shapes) {
             SCOPED_TRACE(::testing::Message() << c.name << " " << t << " on " << shape_str(shape));
             EXPECT_TRUE(cuda_matches_cpu([&c](const std::vector<Tensor>& x) { return c.op(x[0]); },
-                                         {input(c, shape, t)}, tolerance(t)));
+                                         {input(c, shape, t)}, table_tolerance(t)));
         }
 }
 
 TEST_P(CudaTableUnary, NonContiguousInputs) {
     TINYDL_REQUIRE_CUDA();
     const UnaryCase& c = GetParam();
-    for (DType t : kFloatTypes) {
+    for (DType t : kParityFloatTypes) {
         SCOPED_TRACE(::testing::Message() << c.name << " " << t);
         // [13, 7] transposed to [7, 13]: strides (1, 7).
         EXPECT_TRUE(cuda_matches_cpu([&c](const std::vector<Tensor>& x) { return c.op(x[0].t()); },
-                                     {input(c, {13, 7}, t)}, tolerance(t)))
+                                     {input(c, {13, 7}, t)}, table_tolerance(t)))
             << "transposed";
         // Every other column of [7, 26]: strides (26, 2).
         EXPECT_TRUE(cuda_matches_cpu(
             [&c](const std::vector<Tensor>& x) { return c.op(x[0].slice(1, 0, std::nullopt, 2)); },
-            {input(c, {7, 26}, t)}, tolerance(t)))
+            {input(c, {7, 26}, t)}, table_tolerance(t)))
             << "sliced with a step";
         // [4, 5, 3] permuted to [5, 3, 4].
         EXPECT_TRUE(cuda_matches_cpu(
             [&c](const std::vector<Tensor>& x) {
                 return c.op(x[0].permute({1, 2, 0}));
             },
-            {input(c, {4, 5, 3}, t)}, tolerance(t)))
+            {input(c, {4, 5, 3}, t)}, table_tolerance(t)))
             << "permuted";
         // [1, 13] expanded to [7, 13]: stride 0 along dim 0.
         EXPECT_TRUE(cuda_matches_cpu(
             [&c](const std::vector<Tensor>& x) {
                 return c.op(x[0].expand({7, 13}));
             },
-            {input(c, {1, 13}, t)}, tolerance(t)))
+            {input(c, {1, 13}, t)}, table_tolerance(t)))
             << "broadcast view";
     }
 }

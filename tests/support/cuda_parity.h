@@ -38,6 +38,15 @@ struct ParityTolerance {
     double atol = 1e-5;
 };
 
+// The dtypes and tolerances the op-table tests (tests/cuda/test_tables_*.cpp) run every row at.
+// float64 (rtol 1e-9, atol 1e-12): the devices differ only by libm vs libdevice ulps and the
+// order of sums (~1e-15), so a kernel that computes in float32 by mistake (~1e-7) fails.
+// float32: the tolerance, rtol 1e-4, atol 1e-5.
+inline constexpr DType kParityFloatTypes[] = {kFloat64, kFloat32};
+inline ParityTolerance table_tolerance(DType t) {
+    return t == kFloat32 ? ParityTolerance{1e-4, 1e-5} : ParityTolerance{1e-9, 1e-12};
+}
+
 // Runs f on `inputs` (CPU) and on their copies on cuda:0; compares the outputs and, when an input
 // requires grad and the output is floating, the gradients after backward with one random
 // upstream gradient. Integer and bool outputs must match exactly.
